@@ -1,0 +1,275 @@
+// Command runos runs an unmodified x86-64 program under the runos
+// user-space kernel: `runos [flags] PROGRAM [ARGS...]`. It is the only
+// place that wires a concrete personality to a concrete platform.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path"
+	"strings"
+	"syscall"
+
+	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/host"
+	"github.com/runos-project/runos/fs/stdio"
+	"github.com/runos-project/runos/kernel/core"
+	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/kernel/loader"
+	"github.com/runos-project/runos/mm"
+	"github.com/runos-project/runos/personality/linux"
+	"github.com/runos-project/runos/platform"
+	"github.com/runos-project/runos/platform/ptrace"
+	"github.com/spf13/pflag"
+)
+
+// Version is the runos version; `runos version` prints it.
+const Version = "0.1.0-dev"
+
+// Exit codes for runos's own failures, as a shell uses them.
+const (
+	exitUsage       = 2
+	exitCannotExec  = 126
+	exitNotFound    = 127
+	exitInternalErr = 125
+)
+
+type options struct {
+	personality string
+	platform    string
+	root        string
+	cwd         string
+	env         []string
+	clearEnv    bool
+	debug       bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
+	f := pflag.NewFlagSet("runos", pflag.ContinueOnError)
+	f.SetOutput(stderr)
+	f.SetInterspersed(false) // flags after PROGRAM belong to PROGRAM
+	f.StringVar(&o.personality, "personality", "linux", "syscall personality (ABI) of the program")
+	f.StringVar(&o.platform, "platform", "ptrace", "mechanism that runs guest code: ptrace")
+	f.StringVar(&o.root, "root", "/", "host directory that is the sandbox's / (read-only)")
+	f.StringVar(&o.cwd, "cwd", "", "working directory inside the sandbox (default: runos's own, if inside the root, else /)")
+	f.StringArrayVar(&o.env, "env", nil, "set KEY=VAL in the program's environment (repeatable)")
+	f.BoolVar(&o.clearEnv, "clear-env", false, "start from an empty environment instead of runos's own")
+	f.BoolVar(&o.debug, "debug", false, "print kernel diagnostics on stderr")
+	f.Usage = func() {
+		fmt.Fprintf(stderr, "usage: runos [flags] PROGRAM [ARGS...]\n       runos syscalls [--personality NAME]\n       runos version\n\nflags:\n")
+		f.PrintDefaults()
+	}
+	return f
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	flags := newFlagSet(&o, stderr)
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	rest := flags.Args()
+	if len(rest) == 0 {
+		flags.Usage()
+		return exitUsage
+	}
+	switch rest[0] {
+	case "version":
+		fmt.Fprintf(stdout, "runos %s\n", Version)
+		return 0
+	case "syscalls":
+		return cmdSyscalls(rest[1:], o.personality, stdout, stderr)
+	case "help":
+		flags.SetOutput(stdout)
+		flags.Usage()
+		return 0
+	}
+	return runProgram(o, rest, stderr)
+}
+
+// personalities is the registry of ABIs runos can run.
+func lookupPersonality(name string) (core.Personality, bool) {
+	switch name {
+	case "linux":
+		return linux.New(), true
+	}
+	return nil, false
+}
+
+func newPlatform(name string, mf *mm.MemoryFile) (platform.Platform, error) {
+	switch name {
+	case "ptrace":
+		return ptrace.New(mf.FD())
+	}
+	return nil, fmt.Errorf("unknown platform %q (have: ptrace)", name)
+}
+
+func runProgram(o options, argv []string, stderr io.Writer) int {
+	p, ok := lookupPersonality(o.personality)
+	if !ok {
+		fmt.Fprintf(stderr, "runos: unknown personality %q (have: linux)\n", o.personality)
+		return exitUsage
+	}
+	rootDir, err := host.OpenRoot(o.root)
+	if err != nil {
+		fmt.Fprintf(stderr, "runos: --root %s: %v\n", o.root, err)
+		return exitUsage
+	}
+	fsys := rootFS{rootDir}
+
+	cwd := o.cwd
+	if cwd == "" {
+		cwd = defaultCwd(o.root)
+	}
+	env := os.Environ()
+	if o.clearEnv {
+		env = nil
+	}
+	env = append(env, o.env...)
+
+	prog, err := findProgram(fsys, argv[0], cwd, env)
+	if err != nil {
+		return reportExecError(stderr, argv[0], err)
+	}
+
+	// runos itself must survive a closed stdout: the guest gets EPIPE
+	// and its own SIGPIPE from the kernel instead.
+	signal.Ignore(syscall.SIGPIPE)
+
+	mf, err := mm.NewMemoryFile(0)
+	if err != nil {
+		fmt.Fprintf(stderr, "runos: memory file: %v\n", err)
+		return exitInternalErr
+	}
+	defer mf.Close()
+	plat, err := newPlatform(o.platform, mf)
+	if err != nil {
+		fmt.Fprintf(stderr, "runos: --platform %s: %v\n", o.platform, err)
+		return exitUsage
+	}
+	defer plat.Close()
+
+	var stdioFiles [3]fs.File
+	for i := range stdioFiles {
+		f, err := stdio.New(i, [3]string{"stdin", "stdout", "stderr"}[i])
+		if err == nil {
+			stdioFiles[i] = f
+		}
+	}
+	var debug io.Writer
+	if o.debug {
+		debug = stderr
+	}
+	k := core.NewKernel(core.Config{Platform: plat, MemoryFile: mf, FS: fsys, Debug: debug})
+
+	// Signals a user sends runos (Ctrl-C, kill) go to the program, as if
+	// it had been run directly.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+
+	tg, err := k.Start(p, prog, argv, env, stdioFiles, cwd)
+	if err != nil {
+		return reportExecError(stderr, argv[0], err)
+	}
+	go func() {
+		for s := range sigs {
+			k.SignalGroup(tg, core.Signal(s.(syscall.Signal)))
+		}
+	}()
+	st := k.Wait(tg)
+	signal.Stop(sigs)
+	if err := k.FirstInternalError(); err != nil && st.Signal == core.SIGKILL {
+		return exitInternalErr
+	}
+	if st.Signal != 0 {
+		return 128 + int(st.Signal)
+	}
+	return st.Code
+}
+
+// defaultCwd is runos's own working directory when it lies inside the
+// root, so `runos ./prog` finds ./prog; otherwise /.
+func defaultCwd(root string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "/"
+	}
+	if root == "/" {
+		return wd
+	}
+	r := strings.TrimSuffix(root, "/")
+	if wd == r {
+		return "/"
+	}
+	if strings.HasPrefix(wd, r+"/") {
+		return wd[len(r):]
+	}
+	return "/"
+}
+
+// findProgram resolves PROGRAM as a shell would: a name with a slash is a
+// path; a bare name is looked up in the program's PATH inside the sandbox.
+func findProgram(fsys rootFS, name, cwd string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		p := name
+		if !strings.HasPrefix(p, "/") {
+			p = path.Join(cwd, p)
+		}
+		if _, err := fsys.Stat(p, true); err != nil {
+			return "", err
+		}
+		return p, nil
+	}
+	pathVar := "/usr/local/bin:/usr/bin:/bin"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			pathVar = v
+		}
+	}
+	for _, dir := range strings.Split(pathVar, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := path.Join(dir, name)
+		if !strings.HasPrefix(p, "/") {
+			p = path.Join(cwd, p)
+		}
+		if st, err := fsys.Stat(p, true); err == nil && st.Mode&fs.ModeTypeMask == fs.ModeRegular {
+			return p, nil
+		}
+	}
+	return "", kerr.ENOENT
+}
+
+// reportExecError prints one line and picks the exit code a shell would:
+// 127 when the program does not exist, 126 when it cannot be run.
+func reportExecError(stderr io.Writer, name string, err error) int {
+	switch {
+	case errors.Is(err, kerr.ENOENT), errors.Is(err, kerr.ENOTDIR):
+		fmt.Fprintf(stderr, "runos: %s: no such file or directory\n", name)
+		return exitNotFound
+	case errors.Is(err, kerr.EACCES):
+		fmt.Fprintf(stderr, "runos: %s: permission denied\n", name)
+		return exitCannotExec
+	case errors.Is(err, kerr.ENOEXEC):
+		var fe *loader.FormatError
+		if errors.As(err, &fe) {
+			fmt.Fprintf(stderr, "runos: %s: cannot execute: %s\n", name, fe.Reason)
+		} else {
+			fmt.Fprintf(stderr, "runos: %s: cannot execute: exec format error\n", name)
+		}
+		return exitCannotExec
+	}
+	fmt.Fprintf(stderr, "runos: %s: %v\n", name, err)
+	return exitCannotExec
+}

@@ -1,0 +1,140 @@
+package core
+
+import (
+	"sync"
+
+	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/kernel/kerr"
+)
+
+// MaxFDs is the size limit of a descriptor table (Linux's default
+// fs.nr_open is 1048576).
+const MaxFDs = 1 << 20
+
+type fdEntry struct {
+	d       *fs.FileDescription
+	cloexec bool
+}
+
+// FDTable maps descriptor numbers to open file descriptions. Threads share
+// one; fork copies it (CLONE_FILES shares it).
+type FDTable struct {
+	mu    sync.Mutex
+	files []fdEntry
+	// Limit is RLIMIT_NOFILE's soft value: descriptors >= Limit cannot be
+	// allocated.
+	limit int
+}
+
+// NewFDTable returns an empty table with the default limit of 1024.
+func NewFDTable() *FDTable { return &FDTable{limit: 1024} }
+
+// SetLimit sets the highest descriptor number + 1 that may be allocated.
+func (ft *FDTable) SetLimit(n int) {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	ft.limit = min(n, MaxFDs)
+}
+
+// Get returns the description behind fd with a reference the caller must
+// drop with DecRef.
+func (ft *FDTable) Get(fd int) (*fs.FileDescription, error) {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if fd < 0 || fd >= len(ft.files) || ft.files[fd].d == nil {
+		return nil, kerr.EBADF
+	}
+	d := ft.files[fd].d
+	d.IncRef()
+	return d, nil
+}
+
+// Install puts d at fd, closing what was there (dup2 semantics). It takes
+// over the caller's reference to d.
+func (ft *FDTable) Install(fd int, d *fs.FileDescription, cloexec bool) {
+	ft.mu.Lock()
+	for fd >= len(ft.files) {
+		ft.files = append(ft.files, fdEntry{})
+	}
+	old := ft.files[fd].d
+	ft.files[fd] = fdEntry{d: d, cloexec: cloexec}
+	ft.mu.Unlock()
+	if old != nil {
+		old.DecRef()
+	}
+}
+
+// Allocate puts d at the lowest free descriptor >= min (EMFILE if none
+// below the limit, EINVAL if min is out of range). It takes over the
+// caller's reference.
+func (ft *FDTable) Allocate(d *fs.FileDescription, min int, cloexec bool) (int, error) {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if min < 0 || min >= MaxFDs {
+		return -1, kerr.EINVAL
+	}
+	for fd := min; fd < ft.limit; fd++ {
+		if fd >= len(ft.files) {
+			ft.files = append(ft.files, make([]fdEntry, fd+1-len(ft.files))...)
+		}
+		if ft.files[fd].d == nil {
+			ft.files[fd] = fdEntry{d: d, cloexec: cloexec}
+			return fd, nil
+		}
+	}
+	return -1, kerr.EMFILE
+}
+
+// Limit returns the allocation limit.
+func (ft *FDTable) Limit() int {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	return ft.limit
+}
+
+// Close removes fd.
+func (ft *FDTable) Close(fd int) error {
+	ft.mu.Lock()
+	if fd < 0 || fd >= len(ft.files) || ft.files[fd].d == nil {
+		ft.mu.Unlock()
+		return kerr.EBADF
+	}
+	d := ft.files[fd].d
+	ft.files[fd] = fdEntry{}
+	ft.mu.Unlock()
+	return d.DecRef()
+}
+
+// CloseOnExec reports fd's FD_CLOEXEC flag.
+func (ft *FDTable) CloseOnExec(fd int) (bool, error) {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if fd < 0 || fd >= len(ft.files) || ft.files[fd].d == nil {
+		return false, kerr.EBADF
+	}
+	return ft.files[fd].cloexec, nil
+}
+
+// SetCloseOnExec changes fd's FD_CLOEXEC flag.
+func (ft *FDTable) SetCloseOnExec(fd int, on bool) error {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if fd < 0 || fd >= len(ft.files) || ft.files[fd].d == nil {
+		return kerr.EBADF
+	}
+	ft.files[fd].cloexec = on
+	return nil
+}
+
+// CloseAll closes every descriptor (the last task of a process exits).
+func (ft *FDTable) CloseAll() {
+	ft.mu.Lock()
+	files := ft.files
+	ft.files = nil
+	ft.mu.Unlock()
+	for _, e := range files {
+		if e.d != nil {
+			e.d.DecRef()
+		}
+	}
+}

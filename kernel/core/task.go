@@ -1,0 +1,221 @@
+package core
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/runos-project/runos/kernel/arch"
+	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/mm"
+	"github.com/runos-project/runos/platform"
+)
+
+// Task is one thread of a guest program: its registers, its view of
+// memory and files, and its signal state. Only the task's own goroutine
+// touches State, mm and fds pointers; other goroutines reach it through
+// the methods that take ThreadGroup.mu.
+type Task struct {
+	k   *Kernel
+	tid int
+	tg  *ThreadGroup
+	p   Personality
+
+	// State is the register file; it lives here, not in a host thread.
+	State arch.State
+
+	mm  *mm.MM
+	fds *FDTable
+	ctx platform.Context
+
+	// Signal state, guarded by tg.mu (sigMask is also read lock-free by
+	// the task itself).
+	sigMask   SignalSet
+	savedMask SignalSet // restored after sigsuspend-like calls
+	hasSaved  bool
+	pending   sigQueue
+	altStack  SignalStack
+
+	// wake is signalled when the task should look at its signals or exit
+	// while blocked in the kernel.
+	wake chan struct{}
+
+	// killed is set when the task must exit at its next chance (group
+	// exit, fatal signal).
+	killed atomic.Bool
+
+	// restart is the restart request of the syscall just served.
+	restart kerr.Error
+
+	// ClearChildTID is set_tid_address(2)'s pointer: on exit, 0 is
+	// written there and a futex wake is done.
+	ClearChildTID uintptr
+	// RobustList is set_robust_list(2)'s head.
+	RobustList, RobustLen uintptr
+
+	// Comm is the task's name (prctl PR_SET_NAME, /proc/pid/comm).
+	Comm string
+
+	// PersonalityData is per-ABI state a personality keeps on the task.
+	PersonalityData any
+
+	exitCode int
+}
+
+func newTask(k *Kernel, tg *ThreadGroup, tid int, p Personality) *Task {
+	t := &Task{
+		k:    k,
+		tid:  tid,
+		tg:   tg,
+		p:    p,
+		wake: make(chan struct{}, 1),
+	}
+	t.State.FP = arch.NewFPState()
+	t.State.FPDirty = true
+	tg.tasks = append(tg.tasks, t)
+	return t
+}
+
+// Kernel returns the sandbox the task lives in.
+func (t *Task) Kernel() *Kernel { return t.k }
+
+// TID is the thread ID inside the sandbox.
+func (t *Task) TID() int { return t.tid }
+
+// Group is the task's thread group (process).
+func (t *Task) Group() *ThreadGroup { return t.tg }
+
+// Personality is the ABI the task runs under.
+func (t *Task) Personality() Personality { return t.p }
+
+// MM is the task's address space.
+func (t *Task) MM() *mm.MM { return t.mm }
+
+// SetMM replaces the task's address space (exec), releasing nothing: the
+// caller releases the old one when no task uses it.
+func (t *Task) SetMM(m *mm.MM) { t.mm = m }
+
+// FDs is the task's descriptor table.
+func (t *Task) FDs() *FDTable { return t.fds }
+
+// Context is the platform context of the task's host thread.
+func (t *Task) Context() platform.Context { return t.ctx }
+
+// SetRestart records that the current syscall wants restarting after a
+// signal (kerr.ERESTARTSYS and friends).
+func (t *Task) SetRestart(e kerr.Error) { t.restart = e }
+
+// PullFP makes t.State.FP current (see arch.State).
+func (t *Task) PullFP() error {
+	if t.State.FPDirty {
+		return nil // the kernel's copy is the newest already
+	}
+	return t.ctx.PullFP(&t.State)
+}
+
+// Killed reports whether the task has been told to exit.
+func (t *Task) Killed() bool { return t.killed.Load() }
+
+// kick makes the task notice new signals or a kill: it wakes a blocked
+// kernel wait and interrupts a running Switch.
+func (t *Task) kick() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+	if c := t.ctx; c != nil {
+		c.Interrupt()
+	}
+}
+
+// ThreadGroup is a process: the tasks that share a PID, signal handlers
+// and an exit status.
+type ThreadGroup struct {
+	k      *Kernel
+	pid    int
+	parent *ThreadGroup
+
+	mu       sync.Mutex
+	tasks    []*Task
+	handlers *SignalHandlers
+	pending  sigQueue
+
+	exiting    bool
+	exitStatus ExitStatus
+	done       chan struct{}
+
+	cwd string
+	// Exe is the guest path of the program, for /proc/self/exe.
+	Exe string
+	// Limits are the resource limits (getrlimit(2)), indexed by the
+	// personality's own resource numbers.
+	Limits map[int]Rlimit
+}
+
+// Rlimit is one resource limit.
+type Rlimit struct{ Cur, Max uint64 }
+
+// RlimInfinity is an unlimited limit.
+const RlimInfinity = ^uint64(0)
+
+func newThreadGroup(k *Kernel, pid int, parent *ThreadGroup) *ThreadGroup {
+	return &ThreadGroup{
+		k:        k,
+		pid:      pid,
+		parent:   parent,
+		handlers: &SignalHandlers{},
+		done:     make(chan struct{}),
+		Limits:   map[int]Rlimit{},
+	}
+}
+
+// PID is the thread group ID inside the sandbox.
+func (tg *ThreadGroup) PID() int { return tg.pid }
+
+// PPID is the parent's PID (0 for init).
+func (tg *ThreadGroup) PPID() int {
+	if tg.parent == nil {
+		return 0
+	}
+	return tg.parent.pid
+}
+
+// Cwd returns the working directory (a guest path).
+func (tg *ThreadGroup) Cwd() string {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.cwd
+}
+
+// SetCwd changes the working directory.
+func (tg *ThreadGroup) SetCwd(dir string) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	tg.cwd = dir
+}
+
+// Handlers is the group's signal disposition table.
+func (tg *ThreadGroup) Handlers() *SignalHandlers { return tg.handlers }
+
+// Tasks returns a snapshot of the live tasks.
+func (tg *ThreadGroup) Tasks() []*Task {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return append([]*Task(nil), tg.tasks...)
+}
+
+// Limit returns resource limit res (RlimInfinity for both if never set).
+func (tg *ThreadGroup) Limit(res int) Rlimit {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	if l, ok := tg.Limits[res]; ok {
+		return l
+	}
+	return Rlimit{RlimInfinity, RlimInfinity}
+}
+
+// SetLimit replaces resource limit res.
+func (tg *ThreadGroup) SetLimit(res int, l Rlimit) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	tg.Limits[res] = l
+}

@@ -1,0 +1,145 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/platform"
+)
+
+// run is the body of a task's goroutine: the loop of DESIGN.md, "How a
+// program runs". start, if not nil, runs first on the task's own thread
+// (exec of the first program), and its result is sent on started.
+func (t *Task) run(start func() error, started chan<- error) {
+	// The platform context belongs to this host thread for the task's
+	// whole life (ptrace: the thread is the stub thread's tracer). The
+	// goroutine never unlocks, so Go retires the thread when it ends.
+	runtime.LockOSThread()
+
+	ctx, err := t.k.Platform.NewContext()
+	if err != nil {
+		t.k.InternalError(fmt.Errorf("task %d: new platform context: %w", t.tid, err))
+		if started != nil {
+			started <- err
+		}
+		t.tg.Exit(ExitStatus{Signal: SIGKILL})
+		t.exit()
+		return
+	}
+	t.tg.mu.Lock() // kick reads t.ctx under tg.mu
+	t.ctx = ctx
+	t.tg.mu.Unlock()
+	if start != nil {
+		err := start()
+		started <- err
+		if err != nil {
+			t.tg.Exit(ExitStatus{Code: 127})
+			t.exit()
+			return
+		}
+	}
+
+	for {
+		t.deliverSignals()
+		if t.killed.Load() {
+			break
+		}
+		ev, err := ctx.Switch(t.mm.AddressSpace(), &t.State)
+		if err != nil {
+			t.k.InternalError(fmt.Errorf("task %d: switch: %w", t.tid, err))
+			t.tg.Exit(ExitStatus{Signal: SIGKILL})
+			break
+		}
+		switch ev.Kind {
+		case platform.EventSyscall:
+			t.p.Syscall(t)
+		case platform.EventFault:
+			t.handleFault(ev)
+		case platform.EventInterrupt:
+			// Nothing to do: signals and kills are looked at above.
+		}
+	}
+	t.exit()
+}
+
+// handleFault serves a processor exception: a page fault the mm can fill
+// is invisible to the guest; anything else becomes a signal.
+func (t *Task) handleFault(ev platform.Event) {
+	var err error
+	if ev.Vector == platform.VectorPageFault {
+		err = t.mm.HandleFault(ev)
+		if err == nil {
+			return
+		}
+		if errors.Is(err, kerr.ENOMEM) {
+			// The sandbox's memory is exhausted: like Linux's OOM
+			// killer, kill the process rather than loop.
+			fmt.Fprintf(os.Stderr, "runos: out of memory: killing process %d\n", t.tg.pid)
+			t.tg.Exit(ExitStatus{Signal: SIGKILL})
+			return
+		}
+	}
+	info := t.p.FaultSignal(ev, err)
+	if t.k.debug != nil {
+		t.k.Debugf("task %d: fault vector %d addr %#x rip %#x -> %v", t.tid, ev.Vector, ev.Addr, t.State.Regs.Rip, info.Signo)
+	}
+	t.ForceSignal(&info)
+}
+
+// exit tears down the task: its platform context, its clear_child_tid
+// futex, and with the last task the group's memory and files.
+func (t *Task) exit() {
+	t.tg.mu.Lock()
+	ctx := t.ctx
+	t.ctx = nil
+	t.tg.mu.Unlock()
+	if ctx != nil {
+		ctx.Release()
+	}
+	if t.ClearChildTID != 0 && t.mm != nil {
+		// set_tid_address(2): write 0 and wake one waiter, which is how
+		// pthread_join learns that a thread is gone.
+		var zero [4]byte
+		if _, err := t.mm.CopyOut(t.ClearChildTID, zero[:]); err == nil {
+			t.FutexWake(t.ClearChildTID, 1, FutexBitsetAll)
+		}
+	}
+	t.k.removeTask(t)
+
+	tg := t.tg
+	tg.mu.Lock()
+	for i, o := range tg.tasks {
+		if o == t {
+			tg.tasks = append(tg.tasks[:i], tg.tasks[i+1:]...)
+			break
+		}
+	}
+	last := len(tg.tasks) == 0
+	if last && !tg.exiting {
+		// The last thread left with exit(2), not exit_group(2).
+		tg.exiting = true
+		tg.exitStatus = ExitStatus{Code: t.exitCode}
+	}
+	tg.mu.Unlock()
+	if !last {
+		return
+	}
+	if t.fds != nil {
+		t.fds.CloseAll()
+	}
+	if t.mm != nil {
+		t.mm.Release()
+	}
+	t.k.removeGroup(tg)
+	close(tg.done)
+}
+
+// ExitThread ends the calling task with code (exit(2)); if it is the last
+// task of its group, code becomes the group's exit status.
+func (t *Task) ExitThread(code int) {
+	t.exitCode = code
+	t.killed.Store(true)
+}

@@ -1,0 +1,47 @@
+package mm
+
+import (
+	"github.com/runos-project/runos/kernel/arch"
+	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/platform"
+)
+
+// Mprotect changes the permissions of [addr, addr+length) as mprotect(2)
+// does: every page must be mapped (kerr.ENOMEM otherwise, and then nothing
+// changes), VMAs are split at the ends, and pages already backed are
+// re-mapped in the platform with the new permissions.
+func (m *MM) Mprotect(addr, length uintptr, p platform.Perms) error {
+	if addr&arch.PageMask != 0 {
+		return kerr.EINVAL
+	}
+	length, ok := arch.PageRoundUp(length)
+	if !ok {
+		return kerr.ENOMEM
+	}
+	if length == 0 {
+		return nil
+	}
+	end := addr + length
+	if end < addr || end > m.top {
+		return kerr.ENOMEM
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.vmas.covered(addr, end) {
+		return kerr.ENOMEM
+	}
+	lo, hi := m.vmas.span(addr, end)
+	for i := lo; i < hi; i++ {
+		m.vmas[i].perms = p
+	}
+	refs := m.pt.inRange(addr, end)
+	for i := range refs {
+		refs[i].mapped = p
+		m.pt.pages[refs[i].va] = refs[i].pte
+	}
+	err := mapRuns(m.as, refs)
+	for i := hi; i >= lo-1; i-- {
+		m.vmas.mergeNext(i)
+	}
+	return err
+}

@@ -1,0 +1,141 @@
+package linux
+
+import (
+	"crypto/rand"
+	"os"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/runos-project/runos/kernel/core"
+	"github.com/runos-project/runos/kernel/kerr"
+)
+
+func sysGetpid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return uintptr(t.Group().PID()), nil
+}
+
+func sysGettid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return uintptr(t.TID()), nil
+}
+
+func sysGetppid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return uintptr(t.Group().PPID()), nil
+}
+
+// The sandbox user is, for now, the user runos runs as; --user arrives
+// with the credentials of the processes issue.
+func sysGetuid(t *core.Task, a core.SyscallArgs) (uintptr, error)  { return uintptr(os.Getuid()), nil }
+func sysGeteuid(t *core.Task, a core.SyscallArgs) (uintptr, error) { return uintptr(os.Geteuid()), nil }
+func sysGetgid(t *core.Task, a core.SyscallArgs) (uintptr, error)  { return uintptr(os.Getgid()), nil }
+func sysGetegid(t *core.Task, a core.SyscallArgs) (uintptr, error) { return uintptr(os.Getegid()), nil }
+
+func sysUname(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	var host unix.Utsname
+	if err := unix.Uname(&host); err != nil {
+		return 0, kerr.EFAULT
+	}
+	// struct utsname: six fields of 65 bytes. The release and version are
+	// the host's, because libc and runtimes compare them against minimum
+	// kernel versions; the node name is the sandbox's own.
+	var b [6 * 65]byte
+	put := func(i int, s string) { copy(b[i*65:i*65+64], s) }
+	put(0, "Linux")
+	put(1, t.Kernel().Hostname)
+	put(2, unix.ByteSliceToString(host.Release[:]))
+	put(3, unix.ByteSliceToString(host.Version[:]))
+	put(4, "x86_64")
+	put(5, "(none)")
+	_, err := t.MM().CopyOut(a[0], b[:])
+	return 0, err
+}
+
+// getrandom(2) flags.
+const (
+	grndNonblock = 1
+	grndRandom   = 2
+	grndInsecure = 4
+)
+
+func sysGetrandom(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	flags := a[2]
+	if flags&^(grndNonblock|grndRandom|grndInsecure) != 0 || flags&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
+		return 0, kerr.EINVAL
+	}
+	n := min(a[1], 1<<25-1) // getrandom(2): at most 33554431 bytes per call
+	if n == 0 {
+		return 0, nil
+	}
+	bp := ioBuffers.Get().(*[]byte)
+	defer ioBuffers.Put(bp)
+	var done uintptr
+	for done < n {
+		chunk := (*bp)[:min(n-done, ioChunk)]
+		rand.Read(chunk)
+		c, err := t.MM().CopyOut(a[0]+done, chunk)
+		done += uintptr(c)
+		if err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+	}
+	return done, nil
+}
+
+func sysSchedGetaffinity(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	if pid := int(int32(a[0])); pid != 0 && t.Kernel().TaskByTID(pid) == nil {
+		return 0, kerr.ESRCH
+	}
+	// The mask is as long as nr_cpu_ids bits rounded up to longs: 8 bytes
+	// here. A buffer shorter than that, or not a multiple of 8, is
+	// EINVAL (sched_setaffinity(2)).
+	size := a[1]
+	if size < 8 || size%8 != 0 {
+		return 0, kerr.EINVAL
+	}
+	var b [8]byte
+	n := runtime.NumCPU()
+	for i := 0; i < n && i < 64; i++ {
+		b[i/8] |= 1 << (i % 8)
+	}
+	if _, err := t.MM().CopyOut(a[2], b[:]); err != nil {
+		return 0, err
+	}
+	return 8, nil
+}
+
+func sysGetcpu(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	for _, p := range []uintptr{a[0], a[1]} {
+		if p != 0 {
+			if err := copyOutU32(t, p, 0); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return 0, nil
+}
+
+func sysSysinfo(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	var host unix.Sysinfo_t
+	if err := unix.Sysinfo(&host); err != nil {
+		return 0, kerr.EFAULT
+	}
+	// struct sysinfo on x86-64: 112 bytes.
+	var b [112]byte
+	le.PutUint64(b[0:], uint64(t.Kernel().Uptime().Seconds()))
+	for i, l := range host.Loads {
+		le.PutUint64(b[8+8*i:], l)
+	}
+	le.PutUint64(b[32:], host.Totalram)
+	le.PutUint64(b[40:], host.Freeram)
+	le.PutUint64(b[48:], host.Sharedram)
+	le.PutUint64(b[56:], host.Bufferram)
+	le.PutUint64(b[64:], host.Totalswap)
+	le.PutUint64(b[72:], host.Freeswap)
+	le.PutUint16(b[80:], uint16(t.Kernel().TaskCount()))
+	le.PutUint32(b[104:], host.Unit)
+	_, err := t.MM().CopyOut(a[0], b[:])
+	return 0, err
+}

@@ -1,0 +1,147 @@
+package linux
+
+import (
+	"github.com/runos-project/runos/kernel/core"
+	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/mm"
+	"github.com/runos-project/runos/platform"
+)
+
+// mmap(2) protections and flags, from <asm-generic/mman-common.h>.
+const (
+	protRead      = 0x1
+	protWrite     = 0x2
+	protExec      = 0x4
+	protSem       = 0x8
+	protGrowsdown = 0x01000000
+	protGrowsup   = 0x02000000
+
+	mapShared         = 0x01
+	mapPrivate        = 0x02
+	mapSharedValidate = 0x03
+	mapType           = 0x0f
+	mapFixed          = 0x10
+	mapAnonymous      = 0x20
+	mapGrowsdown      = 0x100
+	mapFixedNoreplace = 0x100000
+
+	mremapMaymove   = 1
+	mremapFixed     = 2
+	mremapDontunmap = 4
+)
+
+func decodeProt(prot uintptr) platform.Perms {
+	return platform.Perms{
+		Read:  prot&protRead != 0,
+		Write: prot&protWrite != 0,
+		Exec:  prot&protExec != 0,
+	}
+}
+
+func sysMmap(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	addr, length, prot, flags, fd, off := a[0], a[1], a[2], a[3], fdArg(a[4]), a[5]
+	o := mm.MmapOpts{
+		Addr:      addr,
+		Length:    length,
+		Perms:     decodeProt(prot),
+		Fixed:     flags&mapFixed != 0,
+		NoReplace: flags&mapFixedNoreplace != 0 && flags&mapFixed == 0,
+		GrowsDown: flags&mapGrowsdown != 0,
+		Offset:    uint64(off),
+	}
+	switch flags & mapType {
+	case mapShared, mapSharedValidate:
+		o.Shared = true
+	case mapPrivate:
+	default:
+		return 0, kerr.EINVAL
+	}
+	if length == 0 {
+		return 0, kerr.EINVAL
+	}
+	if flags&mapAnonymous == 0 {
+		d, err := t.FDs().Get(fd)
+		if err != nil {
+			return 0, err
+		}
+		defer d.DecRef()
+		// mmap(2): EACCES when the file is not open for reading, or a
+		// shared writable mapping of a file not open for writing.
+		if d.CanRead() != nil || (o.Shared && o.Perms.Write && d.CanWrite() != nil) {
+			return 0, kerr.EACCES
+		}
+		f, ok := d.File.(mm.Mappable)
+		if !ok {
+			return 0, kerr.ENODEV
+		}
+		o.File = f
+		o.Name = d.Path
+		// The mapping reads the file on demand, so it keeps the open file
+		// alive after close(2). Mapped files are not yet reference
+		// counted by the mm, so this reference is never dropped.
+		d.IncRef()
+	} else {
+		o.Offset = 0
+	}
+	return t.MM().Mmap(o)
+}
+
+func sysMunmap(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return 0, t.MM().Munmap(a[0], a[1])
+}
+
+func sysMprotect(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	prot := a[2]
+	if prot&^(protRead|protWrite|protExec|protSem|protGrowsdown|protGrowsup) != 0 {
+		return 0, kerr.EINVAL
+	}
+	if prot&protGrowsdown != 0 && prot&protGrowsup != 0 {
+		return 0, kerr.EINVAL
+	}
+	return 0, t.MM().Mprotect(a[0], a[1], decodeProt(prot))
+}
+
+func sysMremap(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	flags := a[3]
+	if flags&^(mremapMaymove|mremapFixed|mremapDontunmap) != 0 {
+		return 0, kerr.EINVAL
+	}
+	if flags&mremapDontunmap != 0 {
+		return 0, kerr.EINVAL
+	}
+	return t.MM().Mremap(a[0], a[1], a[2], flags&mremapMaymove != 0, flags&mremapFixed != 0, a[4])
+}
+
+// madvise(2) advice values.
+const (
+	madvNormal     = 0
+	madvDontneed   = 4
+	madvFree       = 8
+	madvRemove     = 9
+	madvDontfork   = 10
+	madvHwpoison   = 100
+	madvLastCommon = 25 // MADV_COLLAPSE; values above are unknown
+)
+
+func sysMadvise(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	addr, length, advice := a[0], a[1], int(int32(a[2]))
+	if addr&0xfff != 0 {
+		return 0, kerr.EINVAL
+	}
+	switch {
+	case advice == madvDontneed:
+		return 0, t.MM().MadviseDontNeed(addr, length)
+	case advice == madvRemove || advice == madvHwpoison:
+		return 0, kerr.EINVAL
+	case advice < 0 || advice > madvLastCommon:
+		return 0, kerr.EINVAL
+	}
+	// Other advice (including MADV_FREE, whose pages may be reclaimed
+	// "at some later time") only tunes performance; accepting it and
+	// doing nothing is a correct implementation.
+	return 0, nil
+}
+
+func sysBrk(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return t.MM().Brk(a[0]), nil
+}

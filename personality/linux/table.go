@@ -1,0 +1,126 @@
+package linux
+
+import "github.com/runos-project/runos/kernel/core"
+
+// impl is how a syscall is implemented: its handler, support level and
+// note. Names not listed here are in the table as NotYet.
+type impl struct {
+	h       core.Handler
+	support core.Support
+	note    string
+}
+
+func full(h core.Handler) impl                 { return impl{h, core.Full, ""} }
+func partial(h core.Handler, note string) impl { return impl{h, core.Partial, note} }
+func refused(h core.Handler, note string) impl { return impl{h, core.Refused, note} }
+func noEquiv(h core.Handler, note string) impl { return impl{h, core.NoEquivalent, note} }
+
+// implemented lists every syscall with a handler, by name.
+var implemented = map[string]impl{
+	// Files (sys_file.go).
+	"read":       full(sysRead),
+	"write":      full(sysWrite),
+	"readv":      full(sysReadv),
+	"writev":     full(sysWritev),
+	"pread64":    full(sysPread64),
+	"pwrite64":   full(sysPwrite64),
+	"open":       partial(sysOpen, "host files beneath the root, read-only"),
+	"openat":     partial(sysOpenat, "host files beneath the root, read-only"),
+	"close":      full(sysClose),
+	"fstat":      full(sysFstat),
+	"stat":       full(sysStat),
+	"lstat":      full(sysLstat),
+	"newfstatat": full(sysNewfstatat),
+	"lseek":      full(sysLseek),
+	"ioctl":      partial(sysIoctl, "TCGETS and TIOCGWINSZ on terminals; everything else ENOTTY"),
+	"fcntl":      partial(sysFcntl, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL"),
+	"dup":        full(sysDup),
+	"dup2":       full(sysDup2),
+	"dup3":       full(sysDup3),
+	"readlink":   partial(sysReadlink, "/proc/self/exe and host symlinks"),
+	"readlinkat": partial(sysReadlinkat, "/proc/self/exe and host symlinks"),
+	"getcwd":     full(sysGetcwd),
+	"access":     full(sysAccess),
+	"faccessat":  full(sysFaccessat),
+	"faccessat2": full(sysFaccessat2),
+
+	// Memory (sys_mm.go).
+	"brk":      full(sysBrk),
+	"mmap":     partial(sysMmap, "MAP_SHARED file mappings are private copies"),
+	"munmap":   full(sysMunmap),
+	"mprotect": full(sysMprotect),
+	"mremap":   partial(sysMremap, "no MREMAP_DONTUNMAP"),
+	"madvise":  partial(sysMadvise, "MADV_DONTNEED frees; other advice is accepted and ignored"),
+
+	// Threads and exit (sys_thread.go).
+	"clone":           partial(sysClone, "threads only (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND); fork arrives with the processes issue"),
+	"exit":            full(sysExit),
+	"exit_group":      full(sysExitGroup),
+	"set_tid_address": full(sysSetTidAddress),
+	"set_robust_list": partial(sysSetRobustList, "recorded; robust cleanup on thread death is not done yet"),
+	"get_robust_list": full(sysGetRobustList),
+	"rseq":            noEquiv(sysMissing, "ENOSYS, as on a kernel without rseq; glibc falls back"),
+	"futex":           partial(sysFutex, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET; private and shared alike keyed by address"),
+	"arch_prctl":      full(sysArchPrctl),
+
+	// Identity, time and system information (sys_info.go).
+	"getpid":            full(sysGetpid),
+	"gettid":            full(sysGettid),
+	"getppid":           full(sysGetppid),
+	"getuid":            full(sysGetuid),
+	"geteuid":           full(sysGeteuid),
+	"getgid":            full(sysGetgid),
+	"getegid":           full(sysGetegid),
+	"uname":             full(sysUname),
+	"getrandom":         full(sysGetrandom),
+	"clock_gettime":     full(sysClockGettime),
+	"clock_getres":      full(sysClockGetres),
+	"gettimeofday":      full(sysGettimeofday),
+	"time":              full(sysTime),
+	"nanosleep":         partial(sysNanosleep, "a restart after a stop sleeps the whole time again"),
+	"clock_nanosleep":   partial(sysClockNanosleep, "a restart after a stop sleeps the whole time again"),
+	"sched_yield":       full(sysSchedYield),
+	"sched_getaffinity": full(sysSchedGetaffinity),
+	"getcpu":            partial(sysGetcpu, "always CPU 0, node 0"),
+	"prlimit64":         partial(sysPrlimit64, "own process only; limits other than NOFILE and STACK are recorded, not enforced"),
+	"getrlimit":         full(sysGetrlimit),
+	"setrlimit":         partial(sysSetrlimit, "limits other than NOFILE and STACK are recorded, not enforced"),
+	"sysinfo":           full(sysSysinfo),
+
+	// Signals (sys_signal.go).
+	"rt_sigaction":   full(sysRtSigaction),
+	"rt_sigprocmask": full(sysRtSigprocmask),
+	"rt_sigreturn":   full(sysRtSigreturn),
+	"rt_sigpending":  full(sysRtSigpending),
+	"sigaltstack":    full(sysSigaltstack),
+	"tgkill":         full(sysTgkill),
+	"tkill":          full(sysTkill),
+	"kill":           partial(sysKill, "the caller's own process only until there are others"),
+
+	// Refused: these would reach the host or the machine.
+	"reboot":        refused(sysEPERM, "EPERM: a sandbox cannot reboot the host"),
+	"kexec_load":    refused(sysEPERM, "EPERM: a sandbox cannot load a kernel"),
+	"init_module":   refused(sysEPERM, "EPERM: no kernel modules in a sandbox"),
+	"finit_module":  refused(sysEPERM, "EPERM: no kernel modules in a sandbox"),
+	"delete_module": refused(sysEPERM, "EPERM: no kernel modules in a sandbox"),
+	"ptrace":        refused(sysEPERM, "EPERM: tracing inside the sandbox is not supported"),
+}
+
+func buildTable() core.SyscallTable {
+	maxNr := 0
+	for nr := range syscallNames {
+		maxNr = max(maxNr, nr)
+	}
+	tb := core.SyscallTable{
+		Entries: make([]core.SyscallEntry, maxNr+1),
+		Missing: sysMissing,
+	}
+	for nr, name := range syscallNames {
+		e := core.SyscallEntry{Name: name, Support: core.NotYet, Note: "ENOSYS: not implemented yet"}
+		if im, ok := implemented[name]; ok {
+			e.Handler, e.Support, e.Note = im.h, im.support, im.note
+		}
+		tb.Entries[nr] = e
+	}
+	return tb
+}
