@@ -146,6 +146,8 @@ type ThreadGroup struct {
 	cwd string
 	// Exe is the guest path of the program, for /proc/self/exe.
 	Exe string
+	// PersonalityData is per-ABI state a personality keeps on the process.
+	PersonalityData any
 	// Limits are the resource limits (getrlimit(2)), indexed by the
 	// personality's own resource numbers.
 	Limits map[int]Rlimit

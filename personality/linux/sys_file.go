@@ -2,6 +2,7 @@ package linux
 
 import (
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -79,10 +80,18 @@ func readInto(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int6
 	buf := (*bp)[:count]
 	var n int
 	var err error
-	if off >= 0 {
-		n, err = d.File.ReadAt(buf, off)
-	} else {
-		n, err = d.File.Read(buf)
+	for {
+		if off >= 0 {
+			n, err = d.File.ReadAt(buf, off)
+		} else {
+			n, err = d.File.Read(buf)
+		}
+		if !mustWait(d, err) {
+			break
+		}
+		if werr := waitReady(t, d.File.(fs.Pollable), fs.EventIn, time.Time{}); werr != nil {
+			return 0, werr
+		}
 	}
 	if n > 0 {
 		if _, cerr := t.MM().CopyOut(addr, buf[:n]); cerr != nil {
@@ -130,10 +139,21 @@ func writeFrom(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int
 		}
 		var n int
 		var err error
-		if off >= 0 {
-			n, err = d.File.WriteAt(buf, off+int64(done))
-		} else {
-			n, err = d.File.Write(buf)
+		for {
+			if off >= 0 {
+				n, err = d.File.WriteAt(buf, off+int64(done))
+			} else {
+				n, err = d.File.Write(buf)
+			}
+			if !mustWait(d, err) {
+				break
+			}
+			if werr := waitReady(t, d.File.(fs.Pollable), fs.EventOut, time.Time{}); werr != nil {
+				if done > 0 {
+					return done, nil
+				}
+				return 0, werr
+			}
 		}
 		done += uintptr(n)
 		if err != nil {
@@ -150,6 +170,17 @@ func writeFrom(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int
 		}
 	}
 	return done, nil
+}
+
+// mustWait reports whether a call that failed with err should block: the
+// file said EAGAIN, it can be waited for, and the description is in
+// blocking mode.
+func mustWait(d *fs.FileDescription, err error) bool {
+	if err != kerr.EAGAIN || d.Flags()&fs.FlagNonblock != 0 {
+		return false
+	}
+	_, ok := d.File.(fs.Pollable)
+	return ok
 }
 
 // iovec is struct iovec: base at 0, length at 8.

@@ -97,6 +97,16 @@ var implemented = map[string]impl{
 	"tkill":          full(sysTkill),
 	"kill":           partial(sysKill, "the caller's own process only until there are others"),
 
+	// Readiness (sys_poll.go).
+	"eventfd":       full(sysEventfd),
+	"eventfd2":      full(sysEventfd2),
+	"epoll_create":  full(sysEpollCreate),
+	"epoll_create1": full(sysEpollCreate1),
+	"epoll_ctl":     full(sysEpollCtl),
+	"epoll_wait":    full(sysEpollWait),
+	"epoll_pwait":   full(sysEpollPwait),
+	"prctl":         partial(sysPrctl, "PR_SET_NAME, PR_GET_NAME, dumpable, no_new_privs, pdeathsig and subreaper are recorded"),
+
 	// Refused: these would reach the host or the machine.
 	"reboot":        refused(sysEPERM, "EPERM: a sandbox cannot reboot the host"),
 	"kexec_load":    refused(sysEPERM, "EPERM: a sandbox cannot load a kernel"),
