@@ -150,3 +150,19 @@ type OpenFlags struct {
 	Path        bool // O_PATH: a handle for *at calls and fstat only
 	Mode        uint32
 }
+
+// Dirent is one directory entry, as getdents reports it.
+type Dirent struct {
+	Ino  uint64
+	Off  int64 // the position just after this entry (for telldir)
+	Type uint8 // DT_* value: the S_IFMT bits >> 12, POSIX's numbering
+	Name string
+}
+
+// DirReader is implemented by directories. ReadDir calls emit for each
+// entry from the current position on; when emit returns false the entry
+// was not taken, and the position stays before it, so the next ReadDir
+// starts with it (getdents(2) with a buffer that filled up).
+type DirReader interface {
+	ReadDir(emit func(Dirent) bool) error
+}

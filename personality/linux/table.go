@@ -43,6 +43,15 @@ var implemented = map[string]impl{
 	"access":     full(sysAccess),
 	"faccessat":  full(sysFaccessat),
 	"faccessat2": full(sysFaccessat2),
+	"statx":      partial(sysStatx, "basic stats; no birth time or attributes"),
+	"getxattr":   partial(sysGetxattr, "no attributes are visible: ENODATA"),
+	"lgetxattr":  partial(sysLgetxattr, "no attributes are visible: ENODATA"),
+	"fgetxattr":  partial(sysFgetxattr, "no attributes are visible: ENODATA"),
+	"listxattr":  partial(sysListxattr, "no attributes are visible: empty list"),
+	"llistxattr": partial(sysLlistxattr, "no attributes are visible: empty list"),
+	"flistxattr": partial(sysFlistxattr, "no attributes are visible: empty list"),
+	"getdents":   full(sysGetdents),
+	"getdents64": full(sysGetdents64),
 
 	// Memory (sys_mm.go).
 	"brk":      full(sysBrk),
