@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/platform"
@@ -55,7 +56,7 @@ func (t *Task) run(start func() error, started chan<- error) {
 		}
 		switch ev.Kind {
 		case platform.EventSyscall:
-			t.p.Syscall(t)
+			t.syscall()
 		case platform.EventFault:
 			t.handleFault(ev)
 		case platform.EventInterrupt:
@@ -63,6 +64,20 @@ func (t *Task) run(start func() error, started chan<- error) {
 		}
 	}
 	t.exit()
+}
+
+// syscall hands the trap to the personality. A panic in a handler is a
+// kernel bug; it must not take the whole sandbox (or the host's terminal
+// state) down with it, so it is reported as an internal error and the
+// process is killed, the way Linux oopses and kills the current task.
+func (t *Task) syscall() {
+	defer func() {
+		if r := recover(); r != nil {
+			t.k.InternalError(fmt.Errorf("task %d: panic in syscall %d: %v\n%s", t.tid, t.State.Regs.OrigRax, r, debug.Stack()))
+			t.tg.Exit(ExitStatus{Signal: SIGKILL})
+		}
+	}()
+	t.p.Syscall(t)
 }
 
 // handleFault serves a processor exception: a page fault the mm can fill

@@ -1,0 +1,239 @@
+package ptrace
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/runos-project/runos/platform"
+)
+
+// errReleased is returned for work asked of a released address space.
+var errReleased = errors.New("ptrace: address space released")
+
+// addressSpace is a guest address space: one stub process, whose mappings
+// (made by injected mmap calls) are the guest's page mappings.
+//
+// Its primary goroutine, locked to an OS thread, started the stub and
+// traces its leader thread. It serves the requests that cannot be injected
+// by the caller's own thread: Map/Unmap from a thread that traces no thread
+// of this stub, and the clone that gives a new Context its stub thread.
+type addressSpace struct {
+	p   *Platform
+	pid int // the stub process (its leader's tid)
+
+	reqs     chan request
+	quit     chan struct{} // closed by Release
+	released atomic.Bool
+
+	// threads maps a runos host thread (tid) to the stub thread it
+	// traces here. Read on every Map; written when a Context enters or
+	// leaves this address space.
+	mu      sync.RWMutex
+	threads map[int]*stubThread
+}
+
+// request is work for the primary goroutine.
+type request struct {
+	clone bool // create a stub thread (nr and args unused)
+	nr    uintptr
+	args  [6]uintptr
+	reply chan response
+}
+
+type response struct {
+	r   uintptr
+	err error
+}
+
+// cloneFlags make the new stub thread share everything with the leader,
+// as a thread of the same process (see clone(2)).
+const cloneFlags = unix.CLONE_VM | unix.CLONE_FS | unix.CLONE_FILES | unix.CLONE_SIGHAND |
+	unix.CLONE_THREAD | unix.CLONE_SYSVSEM
+
+func newAddressSpace(p *Platform) (*addressSpace, error) {
+	as := &addressSpace{
+		p:       p,
+		reqs:    make(chan request),
+		quit:    make(chan struct{}),
+		threads: make(map[int]*stubThread),
+	}
+	ready := make(chan error, 1)
+	go as.primary(ready)
+	if err := <-ready; err != nil {
+		return nil, err
+	}
+	return as, nil
+}
+
+// primary is the body of the primary goroutine. It never unlocks its
+// thread: when it returns, Go retires the thread, which as the tracer and
+// parent of the stub would in any case take the stub with it
+// (PTRACE_O_EXITKILL, PR_SET_PDEATHSIG).
+func (as *addressSpace) primary(ready chan<- error) {
+	runtime.LockOSThread()
+	if as.p.opts.PinCPUs {
+		// Keep the primary and the leader (which inherits the
+		// affinity through fork) on one CPU, like a Context and its
+		// stub threads.
+		cpu := as.p.takeCPU()
+		defer as.p.unpin(cpu)
+		if err := pinThread(0, cpu); err != nil {
+			ready <- err
+			return
+		}
+	}
+	leader, err := startStub(as.p, as)
+	if err != nil {
+		ready <- err
+		return
+	}
+	as.pid = leader.tid
+	ready <- nil
+
+	for {
+		select {
+		case req := <-as.reqs:
+			var resp response
+			if req.clone {
+				resp.r, resp.err = leader.injectAt(stubCodeAddr+offCloneTrap, stubCodeAddr+offCloneTrapEnd,
+					unix.SYS_CLONE, [6]uintptr{cloneFlags})
+			} else {
+				resp.r, resp.err = leader.injectSyscall(req.nr, req.args)
+			}
+			req.reply <- resp
+		case <-as.quit:
+			// Release already sent SIGKILL; collect the leader. Its
+			// other threads are reaped by their own tracers (see
+			// Context.sweep).
+			leader.reap()
+			return
+		}
+	}
+}
+
+// ask has the primary goroutine inject a system call (or a clone).
+func (as *addressSpace) ask(req request) (uintptr, error) {
+	req.reply = make(chan response, 1)
+	select {
+	case as.reqs <- req:
+	case <-as.quit:
+		return 0, errReleased
+	}
+	resp := <-req.reply
+	return resp.r, resp.err
+}
+
+// inject runs system call nr in the stub. The fast path, taken on every
+// page fault, is the calling thread's own stub thread: ptrace requests are
+// only accepted from a tracee's tracer, so any other caller must go
+// through the primary goroutine.
+func (as *addressSpace) inject(nr uintptr, args [6]uintptr) (uintptr, error) {
+	if as.released.Load() {
+		return 0, errReleased
+	}
+	tid := unix.Gettid()
+	as.mu.RLock()
+	t := as.threads[tid]
+	as.mu.RUnlock()
+	if t != nil {
+		return t.injectSyscall(nr, args)
+	}
+	return as.ask(request{nr: nr, args: args})
+}
+
+// checkRange rejects ranges that are unaligned, empty, or reach into the
+// stub's reserved top of the address space.
+func checkRange(addr, length uintptr) error {
+	end := addr + length
+	switch {
+	case addr&pageMask != 0 || length&pageMask != 0:
+		return fmt.Errorf("ptrace: range %#x+%#x is not page aligned", addr, length)
+	case length == 0 || end < addr:
+		return fmt.Errorf("ptrace: bad range %#x+%#x", addr, length)
+	case end > stubCodeAddr:
+		return fmt.Errorf("ptrace: range %#x-%#x reaches past MaxUserAddress %#x", addr, end, uintptr(stubCodeAddr))
+	}
+	return nil
+}
+
+func protOf(perms platform.Perms) uintptr {
+	var prot uintptr
+	if perms.Read {
+		prot |= unix.PROT_READ
+	}
+	if perms.Write {
+		prot |= unix.PROT_WRITE
+	}
+	if perms.Exec {
+		prot |= unix.PROT_EXEC
+	}
+	return prot
+}
+
+// Map implements platform.AddressSpace.Map with an injected
+// mmap(addr, length, prot, MAP_SHARED|MAP_FIXED, memfd, fileOffset).
+func (as *addressSpace) Map(addr, length uintptr, fileOffset uint64, perms platform.Perms) error {
+	if err := checkRange(addr, length); err != nil {
+		return err
+	}
+	if fileOffset&pageMask != 0 {
+		return fmt.Errorf("ptrace: map %#x: file offset %#x is not page aligned", addr, fileOffset)
+	}
+	r, err := as.inject(unix.SYS_MMAP, [6]uintptr{addr, length, protOf(perms),
+		unix.MAP_SHARED | unix.MAP_FIXED, stubMemFD, uintptr(fileOffset)})
+	if err != nil {
+		return fmt.Errorf("ptrace: stub %d: mmap %#x-%#x %v at memory file offset %#x: %w",
+			as.pid, addr, addr+length, perms, fileOffset, err)
+	}
+	if r != addr {
+		return fmt.Errorf("ptrace: stub %d: mmap %#x-%#x returned %#x", as.pid, addr, addr+length, r)
+	}
+	return nil
+}
+
+// Unmap implements platform.AddressSpace.Unmap with an injected munmap.
+func (as *addressSpace) Unmap(addr, length uintptr) error {
+	if err := checkRange(addr, length); err != nil {
+		return err
+	}
+	if _, err := as.inject(unix.SYS_MUNMAP, [6]uintptr{addr, length}); err != nil {
+		return fmt.Errorf("ptrace: stub %d: munmap %#x-%#x: %w", as.pid, addr, addr+length, err)
+	}
+	return nil
+}
+
+// Release kills the stub process. Contexts that still have a thread in it
+// reap that thread the next time they enter a new address space, or when
+// they are released.
+func (as *addressSpace) Release() {
+	if !as.released.CompareAndSwap(false, true) {
+		return
+	}
+	unix.Kill(as.pid, unix.SIGKILL)
+	close(as.quit)
+	as.p.forget(as)
+}
+
+// register records that host thread t.tracer traces t, for Map's fast path.
+func (as *addressSpace) register(t *stubThread) error {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if as.released.Load() {
+		return errReleased
+	}
+	as.threads[t.tracer] = t
+	return nil
+}
+
+func (as *addressSpace) unregister(t *stubThread) {
+	as.mu.Lock()
+	if as.threads[t.tracer] == t {
+		delete(as.threads, t.tracer)
+	}
+	as.mu.Unlock()
+}
