@@ -73,7 +73,10 @@ func (m *MM) ZeroOut(addr, n uintptr) error {
 		chunk := min(n-done, arch.PageSize-in)
 		done += chunk
 		if _, backed := m.pt.pages[page]; !backed {
-			if i, ok := m.vmas.find(page); ok && m.vmas[i].file == nil && m.vmas[i].perms.Write {
+			// (A shared anonymous page not backed here may be backed,
+			// and written, by another mapping of its object.)
+			if i, ok := m.vmas.find(page); ok && m.vmas[i].file == nil && m.vmas[i].obj == nil &&
+				m.vmas[i].perms.Write {
 				continue
 			}
 		}

@@ -135,6 +135,19 @@ func (e *env) check() {
 }
 
 func checkInvariants(m *MM, as *fakeAS) error {
+	if err := checkMM(m, as); err != nil {
+		return err
+	}
+	return checkRefs(m.mf, m)
+}
+
+// checkMM verifies the invariants of one MM and its platform mirror: VMAs
+// sorted, aligned, non-overlapping and within [mmapMin, top); every
+// backed page inside a VMA, mirrored exactly in the platform, mapped with
+// its VMA's permissions (less Write only for a private page), never
+// writable while fork shares it, and, in a shared mapping, the page its
+// object holds.
+func checkMM(m *MM, as *fakeAS) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var prev uintptr
@@ -148,21 +161,158 @@ func checkInvariants(m *MM, as *fakeAS) error {
 		if v.start < mmapMin || v.end > m.top {
 			return fmt.Errorf("VMA %d [%#x, %#x) outside [%#x, %#x)", i, v.start, v.end, mmapMin, m.top)
 		}
+		if v.shared != (v.obj != nil) {
+			return fmt.Errorf("VMA %d [%#x, %#x): shared %v but object %p", i, v.start, v.end, v.shared, v.obj)
+		}
+		if v.wipeOnFork && (v.shared || v.file != nil) {
+			return fmt.Errorf("VMA %d [%#x, %#x): MADV_WIPEONFORK on a shared or file mapping", i, v.start, v.end)
+		}
 		prev = v.end
 	}
 	for va, p := range m.pt.pages {
-		if _, ok := m.vmas.find(va); !ok {
+		i, ok := m.vmas.find(va)
+		if !ok {
 			return fmt.Errorf("backed page %#x outside every VMA", va)
 		}
 		if fp, ok := as.pages[va]; !ok || fp.off != p.off || fp.perms != p.mapped {
 			return fmt.Errorf("page %#x: mm has %+v, platform has %+v (present %v)", va, p, fp, ok)
 		}
+		v := &m.vmas[i]
+		lessWrite := v.perms
+		lessWrite.Write = false
+		if p.mapped != v.perms && (v.obj != nil || p.mapped != lessWrite) {
+			return fmt.Errorf("page %#x mapped %s in a %s VMA (shared %v)", va, p.mapped, v.perms, v.shared)
+		}
+		if refs := m.mf.refCount(p.off); v.obj == nil && refs > 1 && p.mapped.Write {
+			return fmt.Errorf("private page %#x (offset %#x) writable with %d references", va, p.off, refs)
+		}
+		if v.obj != nil {
+			v.obj.mu.Lock()
+			off, ok := v.obj.pages[v.fileOffset(va)]
+			v.obj.mu.Unlock()
+			if !ok || off != p.off {
+				return fmt.Errorf("shared page %#x at offset %#x, its object has %#x (present %v)", va, p.off, off, ok)
+			}
+		}
 	}
 	if len(as.pages) != len(m.pt.pages) {
 		return fmt.Errorf("platform maps %d pages, mm backs %d", len(as.pages), len(m.pt.pages))
 	}
-	if got, want := m.mf.Allocated(), uint64(len(m.pt.pages))*arch.PageSize; got != want {
-		return fmt.Errorf("Allocated() = %d, want %d", got, want)
+	return nil
+}
+
+// checkRefs verifies the reference counts of mf, given every MM that uses
+// it: each page's count equals the page-table entries plus shared-object
+// slots referring to it, each object's user count equals the VMAs
+// referring to it, and Allocated counts each page with references once.
+func checkRefs(mf *MemoryFile, mms ...*MM) error {
+	want := make(map[uint64]uint32)
+	users := make(map[*sharedObject]int)
+	for _, m := range mms {
+		m.mu.Lock()
+		for _, p := range m.pt.pages {
+			want[p.off]++
+		}
+		for _, v := range m.vmas {
+			if v.obj != nil {
+				users[v.obj]++
+			}
+		}
+		m.mu.Unlock()
+	}
+	for o, n := range users {
+		o.mu.Lock()
+		if o.users != n {
+			o.mu.Unlock()
+			return fmt.Errorf("shared object %p has %d users, %d VMAs refer to it", o, o.users, n)
+		}
+		for _, off := range o.pages {
+			want[off]++
+		}
+		o.mu.Unlock()
+	}
+	mf.mu.Lock()
+	defer mf.mu.Unlock()
+	var inUse uint64
+	for i, got := range mf.refs {
+		off := uint64(i) * arch.PageSize
+		if got != want[off] {
+			return fmt.Errorf("page %#x has %d references, want %d", off, got, want[off])
+		}
+		if got > 0 {
+			inUse++
+		}
+	}
+	if len(want) != int(inUse) {
+		return fmt.Errorf("%d pages referred to, %d have references", len(want), inUse)
+	}
+	if mf.allocated != inUse*arch.PageSize {
+		return fmt.Errorf("Allocated() = %d, want %d (%d pages)", mf.allocated, inUse*arch.PageSize, inUse)
 	}
 	return nil
+}
+
+// fork forks e's MM into a fresh fake address space.
+func (e *env) fork() *env {
+	e.t.Helper()
+	as := newFakeAS()
+	c, err := e.m.Fork(as)
+	if err != nil {
+		e.t.Fatalf("Fork: %v", err)
+	}
+	e.t.Cleanup(c.Release)
+	return &env{e.t, e.mf, as, c}
+}
+
+// guestWrite stores b at va as the guest's CPU would under ptrace: a fault
+// (Present if the page is mapped, access unknown) whenever the platform
+// mapping does not allow the write, then a store through the mapping.
+func (e *env) guestWrite(va uintptr, b byte) {
+	e.t.Helper()
+	page := arch.PageRoundDown(va)
+	for tries := 0; ; tries++ {
+		fp, ok := e.as.pages[page]
+		if ok && fp.perms.Write {
+			e.mf.mapping[fp.off+uint64(va-page)] = b
+			return
+		}
+		if tries == 2 {
+			e.t.Fatalf("write to %#x still not allowed after %d faults (mapped %v %s)", va, tries, ok, fp.perms)
+		}
+		ev := pf(va)
+		ev.Present = ok
+		if err := e.m.HandleFault(ev); err != nil {
+			e.t.Fatalf("write fault at %#x: %v", va, err)
+		}
+	}
+}
+
+// guestRead loads the byte at va as the guest's CPU would.
+func (e *env) guestRead(va uintptr) byte {
+	e.t.Helper()
+	page := arch.PageRoundDown(va)
+	fp, ok := e.as.pages[page]
+	if !ok {
+		e.touch(va)
+		fp = e.as.pages[page]
+	}
+	if !fp.perms.Read {
+		e.t.Fatalf("read of %#x: page mapped %s", va, fp.perms)
+	}
+	return e.mf.mapping[fp.off+uint64(va-page)]
+}
+
+// checkAll checks every MM of a family and their shared reference counts.
+func checkAll(t testing.TB, envs ...*env) {
+	t.Helper()
+	mms := make([]*MM, len(envs))
+	for i, e := range envs {
+		if err := checkMM(e.m, e.as); err != nil {
+			t.Fatalf("MM %d: %v", i, err)
+		}
+		mms[i] = e.m
+	}
+	if err := checkRefs(envs[0].mf, mms...); err != nil {
+		t.Fatal(err)
+	}
 }

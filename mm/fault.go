@@ -98,12 +98,22 @@ func (m *MM) HandleFault(ev platform.Event) error {
 		}
 		return err
 	}
-	if want := v.perms; p.mapped != want {
-		// The page is mapped with less than its VMA allows. Today that
-		// only happens transiently; with copy-on-write this is where a
-		// shared page is copied before Write is granted (ptrace cannot
-		// tell a read from a write, so any such fault must be taken as a
-		// write).
+	want := v.perms
+	if want.Write && m.cowShared(v, p.off) {
+		// fork shared this private page, so it is mapped without Write.
+		// It is mapped readable, so a fault on it is a write (or a fetch,
+		// which faults again once the page is writable): ptrace cannot
+		// say which (ev.AccessKnown is false). Only a known read just
+		// gets the page read-only.
+		if !ev.AccessKnown || ev.Write {
+			_, err := m.breakCoW(v, va, p)
+			return err
+		}
+		want.Write = false
+	}
+	if p.mapped != want {
+		// The page is mapped with less than it may have: its other
+		// sharers broke away since fork, or a read fault needs it back.
 		p.mapped = want
 		if err := m.as.Map(va, arch.PageSize, p.off, p.mapped); err != nil {
 			return fmt.Errorf("mm: remapping page %#x: %w", va, err)
@@ -121,23 +131,34 @@ func (m *MM) HandleFault(ev platform.Event) error {
 	return &SegvError{Addr: ev.Addr, Code: FaultAccErr}
 }
 
-// populate backs page va of v with a fresh page of the memory file (zeroed,
-// or filled from v's file) and maps it in the platform. A guest-visible
-// failure comes back as a FaultCode; kerr.ENOMEM or a platform error as err.
+// populate backs page va of v and maps it in the platform: with a fresh
+// page of the memory file (zeroed, or filled from v's file) for a private
+// VMA, with the shared object's page for a shared one. A guest-visible
+// failure comes back as a FaultCode; kerr.ENOMEM or a platform error as
+// err.
 func (m *MM) populate(v *vma, va uintptr) (pte, FaultCode, error) {
-	off, err := m.mf.allocPage()
-	if err != nil {
-		return pte{}, faultNone, err
-	}
-	if v.file != nil {
-		if code := fillFromFile(m.mf.page(off), v.file, v.fileOffset(va)); code != faultNone {
-			m.mf.freePages([]uint64{off})
-			return pte{}, code, nil
+	var off uint64
+	if v.obj != nil {
+		var code FaultCode
+		var err error
+		if off, code, err = v.obj.page(m.mf, v.fileOffset(va)); code != faultNone || err != nil {
+			return pte{}, code, err
+		}
+	} else {
+		var err error
+		if off, err = m.mf.allocPage(); err != nil {
+			return pte{}, faultNone, err
+		}
+		if v.file != nil {
+			if code := fillFromFile(m.mf.page(off), v.file, v.fileOffset(va)); code != faultNone {
+				m.mf.putPages([]uint64{off})
+				return pte{}, code, nil
+			}
 		}
 	}
 	p := pte{off: off, mapped: v.perms}
 	if err := m.as.Map(va, arch.PageSize, off, p.mapped); err != nil {
-		m.mf.freePages([]uint64{off})
+		m.mf.putPages([]uint64{off})
 		return pte{}, faultNone, fmt.Errorf("mm: mapping page %#x: %w", va, err)
 	}
 	m.pt.pages[va] = p
@@ -195,7 +216,7 @@ func (m *MM) growStack(addr uintptr) (int, bool) {
 		}
 	}
 	grow := v.start - newStart
-	if v.file != nil && v.offset < uint64(grow) {
+	if (v.file != nil || v.obj != nil) && v.offset < uint64(grow) {
 		return 0, false
 	}
 	v.offset -= uint64(grow)
@@ -232,7 +253,13 @@ func (m *MM) pageFor(va uintptr, a access, hint *int) (uint64, error) {
 			return 0, err
 		}
 	}
-	// With copy-on-write, a write to a page mapped without Write will
-	// first get a private copy here, as in HandleFault.
+	if a == accessWrite && !p.mapped.Write && m.cowShared(v, p.off) {
+		// The kernel writes (read(2) into a buffer) exactly as the guest
+		// would: never into a page that fork shared.
+		var err error
+		if p, err = m.breakCoW(v, va, p); err != nil {
+			return 0, err
+		}
+	}
 	return p.off, nil
 }

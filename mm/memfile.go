@@ -34,6 +34,11 @@ const (
 // Invariant: every page that is not allocated reads as zero (it was never
 // written, or its hole was punched when it was freed). That is why an
 // allocated page needs no clearing.
+//
+// Every allocated page has a reference count: one per page-table entry
+// that maps it (in any MM) plus one per shared-object slot that holds it
+// (shared.go). fork adds references instead of copying, so a page is
+// freed only when its last reference goes.
 type MemoryFile struct {
 	fd int
 	// mapping is the kernel's view of the first len(mapping) bytes of the
@@ -48,7 +53,10 @@ type MemoryFile struct {
 	next      uint64   // bump pointer: first never-allocated offset
 	free      []uint64 // offsets of freed pages, reused first
 	allocated uint64   // bytes handed out and not yet freed
-	scratch   []uint64 // sorted copy used by freePages
+	// refs is the reference count of every page below next, indexed by
+	// offset/PageSize; 0 for a free page.
+	refs    []uint32
+	scratch []uint64 // sorted copy used by putPages
 }
 
 // NewMemoryFile creates the memory file; limit caps its size in bytes (0: no cap).
@@ -94,7 +102,8 @@ func (f *MemoryFile) Close() {
 	}
 }
 
-// Allocated returns how many bytes of guest memory are in use.
+// Allocated returns how many bytes of guest memory are in use. A page
+// shared by several MMs or mappings counts once.
 func (f *MemoryFile) Allocated() uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -113,6 +122,7 @@ func (f *MemoryFile) allocPage() (uint64, error) {
 		off := f.free[n-1]
 		f.free = f.free[:n-1]
 		f.allocated += arch.PageSize
+		f.refs[off/arch.PageSize] = 1
 		return off, nil
 	}
 	off := f.next
@@ -128,18 +138,53 @@ func (f *MemoryFile) allocPage() (uint64, error) {
 	}
 	f.next += arch.PageSize
 	f.allocated += arch.PageSize
+	f.refs = append(f.refs, 1)
 	return off, nil
 }
 
-// freePages returns pages to the allocator and their memory to the host.
-// Contiguous offsets are punched with one fallocate each.
-func (f *MemoryFile) freePages(offs []uint64) {
+// getPages adds one reference to each page of offs (all allocated).
+func (f *MemoryFile) getPages(offs []uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, off := range offs {
+		if f.refs[off/arch.PageSize] == 0 {
+			panic(fmt.Sprintf("mm: reference to free page %#x", off))
+		}
+		f.refs[off/arch.PageSize]++
+	}
+}
+
+// refCount returns how many references page off has (0: free).
+func (f *MemoryFile) refCount(off uint64) uint32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refs[off/arch.PageSize]
+}
+
+// putPages drops one reference to each page of offs (an offset may appear
+// several times) and frees the pages left with none: they go back to the
+// allocator and their memory to the host, contiguous offsets punched with
+// one fallocate each.
+func (f *MemoryFile) putPages(offs []uint64) {
 	if len(offs) == 0 {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s := append(f.scratch[:0], offs...)
+	s := f.scratch[:0]
+	for _, off := range offs {
+		r := &f.refs[off/arch.PageSize]
+		if *r == 0 {
+			panic(fmt.Sprintf("mm: page %#x freed twice", off))
+		}
+		if *r--; *r == 0 {
+			s = append(s, off)
+		}
+	}
+	if len(s) == 0 {
+		f.scratch = s
+		return
+	}
 	slices.Sort(s)
 	for i := 0; i < len(s); {
 		j := i + 1
@@ -157,7 +202,12 @@ func (f *MemoryFile) freePages(offs []uint64) {
 		}
 		i = j
 	}
-	f.free = append(f.free, s...)
+	// The free list is a stack: push in descending order so that later
+	// allocations pop ascending offsets, and pages touched in address
+	// order get contiguous offsets that map in one platform call.
+	for k := len(s) - 1; k >= 0; k-- {
+		f.free = append(f.free, s[k])
+	}
 	f.allocated -= uint64(len(s)) * arch.PageSize
 	f.scratch = s[:0]
 }

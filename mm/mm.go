@@ -15,14 +15,18 @@
 // kernel copy (CopyIn/CopyOut), through the same code path, so the kernel
 // sees exactly the memory the guest would.
 //
-// Not yet done: fork and copy-on-write (the page table keeps the mapped
-// permissions apart from the VMA's so a shared page can later be mapped
-// read-only and copied on a write fault); MAP_SHARED is treated as
-// MAP_PRIVATE (no page cache, no shared anonymous object), which is
-// indistinguishable until there is fork or a second mapping of a file.
+// fork (fork.go) copies the VMAs and shares every private page
+// copy-on-write (cow.go): memory-file pages are reference counted, and a
+// page is copied only when one side writes it. MAP_SHARED mappings get a
+// shared object (shared.go) whose pages every mapping of it, in parent and
+// children, reads and writes in place. A MAP_SHARED file mapping is still
+// a private copy of the file as far as write(2) and other mmaps of the
+// file are concerned, until the page cache arrives.
 //
-// Lock order: MM.mu, then a Mappable's own locks (file pages are read
-// with MM.mu held), then MemoryFile.mu. Platform AddressSpace calls are
+// Lock order: MM.mu, then sharedObject.mu, then a Mappable's own locks
+// (file pages are read with MM.mu held), then MemoryFile.mu. An MM never
+// holds another MM's lock: fork takes only the parent's, as the child is
+// not yet visible to anyone. Platform AddressSpace calls are
 // made with MM.mu held. Every thread of a process shares one MM and so one
 // MM.mu.
 package mm
@@ -122,8 +126,17 @@ func (m *MM) Maps() []VMAInfo {
 	return out
 }
 
-// Release frees every page and the platform address space. The MM must
-// not be used afterwards.
+// ResidentPages is how many pages this MM has backed right now (the RSS of
+// /proc/pid/statm, in pages). Pages shared with other MMs count in each.
+func (m *MM) ResidentPages() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.pt.pages)
+}
+
+// Release drops every page and VMA (freeing the pages no other MM or
+// shared mapping still holds) and releases the platform address space.
+// The MM must not be used afterwards.
 func (m *MM) Release() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -131,12 +144,18 @@ func (m *MM) Release() {
 		return
 	}
 	m.released = true
+	m.dropAll()
+	m.as.Release()
+}
+
+// dropAll forgets every page and VMA, dropping their references.
+func (m *MM) dropAll() {
 	offs := make([]uint64, 0, len(m.pt.pages))
 	for _, p := range m.pt.pages {
 		offs = append(offs, p.off)
 	}
-	m.mf.freePages(offs)
+	m.mf.putPages(offs)
 	m.pt = newPageTable()
+	m.vmas.remove(0, len(m.vmas), m.mf)
 	m.vmas = nil
-	m.as.Release()
 }

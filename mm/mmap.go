@@ -1,8 +1,6 @@
 package mm
 
 import (
-	"slices"
-
 	"github.com/runos-project/runos/kernel/arch"
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/platform"
@@ -13,7 +11,7 @@ type MmapOpts struct {
 	Addr      uintptr // hint, or the exact address with Fixed/NoReplace
 	Length    uintptr
 	Perms     platform.Perms
-	Shared    bool
+	Shared    bool // MAP_SHARED: pages live in a shared object (shared.go)
 	Fixed     bool // MAP_FIXED: replace what is there
 	NoReplace bool // MAP_FIXED_NOREPLACE: exact address, EEXIST if occupied
 	GrowsDown bool
@@ -80,6 +78,9 @@ func (m *MM) Mmap(o MmapOpts) (uintptr, error) {
 	}
 	if v.file == nil {
 		v.offset = 0
+	}
+	if v.shared {
+		v.obj = newSharedObject(v.file)
 	}
 	i := m.vmas.insert(v)
 	m.vmas.mergeNext(i)
@@ -151,6 +152,6 @@ func (m *MM) unmapRange(start, end uintptr) error {
 		return nil
 	}
 	lo, hi := m.vmas.span(start, end)
-	m.vmas = slices.Delete(m.vmas, lo, hi)
+	m.vmas.remove(lo, hi, m.mf)
 	return m.dropPages(start, end)
 }

@@ -9,7 +9,8 @@ import (
 // Mprotect changes the permissions of [addr, addr+length) as mprotect(2)
 // does: every page must be mapped (kerr.ENOMEM otherwise, and then nothing
 // changes), VMAs are split at the ends, and pages already backed are
-// re-mapped in the platform with the new permissions.
+// re-mapped in the platform with the new permissions (without Write while
+// fork shares them copy-on-write).
 func (m *MM) Mprotect(addr, length uintptr, p platform.Perms) error {
 	if addr&arch.PageMask != 0 {
 		return kerr.EINVAL
@@ -35,8 +36,13 @@ func (m *MM) Mprotect(addr, length uintptr, p platform.Perms) error {
 		m.vmas[i].perms = p
 	}
 	refs := m.pt.inRange(addr, end)
+	vi := lo
 	for i := range refs {
-		refs[i].mapped = p
+		for m.vmas[vi].end <= refs[i].va {
+			vi++
+		}
+		// A page fork shared stays read-only until written.
+		refs[i].mapped = m.mappedPerms(&m.vmas[vi], refs[i].off)
 		m.pt.pages[refs[i].va] = refs[i].pte
 	}
 	err := mapRuns(m.as, refs)

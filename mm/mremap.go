@@ -111,22 +111,18 @@ func (m *MM) resizable(addr, length uintptr) (int, error) {
 }
 
 // duplicate makes a second mapping of the shared VMA i at to, which
-// mremap(2) does for an old size of zero. Only file mappings can be
-// duplicated for now, and like every shared mapping here the copy does
-// not yet share pages with the original (no page cache).
+// mremap(2) does for an old size of zero: both map the same shared
+// object, so they see each other's writes.
 func (m *MM) duplicate(i int, from, to, length uintptr) (uintptr, error) {
-	v := m.vmas[i]
-	if v.file == nil {
-		// A MAP_SHARED|MAP_ANONYMOUS mapping needs a shared object that
-		// both mappings' pages come from; not there yet.
-		return 0, kerr.EINVAL
-	}
+	nv := m.vmas[i]
+	nv.offset = nv.fileOffset(from)
+	nv.start, nv.end = to, to+length
+	// Take the reference first: the destination may overlap the source.
+	nv.obj.get()
 	if err := m.unmapRange(to, to+length); err != nil {
+		nv.obj.put(m.mf)
 		return 0, err
 	}
-	nv := v
-	nv.offset = v.fileOffset(from)
-	nv.start, nv.end = to, to+length
 	m.vmas.insert(nv)
 	return to, nil
 }
@@ -139,13 +135,16 @@ func (m *MM) move(from, oldLen, to, newLen uintptr) error {
 	nv := m.vmas[i]
 	nv.offset = nv.fileOffset(from)
 	nv.start, nv.end = to, to+newLen
+	if nv.obj != nil {
+		nv.obj.get()
+	}
 
 	refs := slices.Clone(m.pt.inRange(from, from+oldLen))
 	for _, r := range refs {
 		delete(m.pt.pages, r.va)
 	}
 	lo, hi := m.vmas.span(from, from+oldLen)
-	m.vmas = slices.Delete(m.vmas, lo, hi)
+	m.vmas.remove(lo, hi, m.mf)
 	j := m.vmas.insert(nv)
 	m.vmas.mergeNext(j)
 	m.vmas.mergeNext(j - 1)

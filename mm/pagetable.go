@@ -11,9 +11,9 @@ import (
 type pte struct {
 	off uint64 // offset of the page in the memory file
 	// mapped is the permissions the page has in the platform right now.
-	// Usually the VMA's, but kept apart on purpose: copy-on-write will map
-	// a shared private page without Write, and a fault on it then means
-	// "copy the page", not "kill the program" (see fault.go).
+	// Usually the VMA's, but kept apart on purpose: copy-on-write maps a
+	// private page that fork shared without Write, and a fault on it then
+	// means "copy the page", not "kill the program" (see cow.go).
 	mapped platform.Perms
 }
 
@@ -80,8 +80,9 @@ func mapRuns(as platform.AddressSpace, refs []pageRef) error {
 	return nil
 }
 
-// dropPages forgets and frees the backed pages of [start, end) and
-// removes them from the platform.
+// dropPages forgets the backed pages of [start, end), drops their
+// references (freeing the pages no one else maps or holds) and removes
+// them from the platform.
 func (m *MM) dropPages(start, end uintptr) error {
 	refs := m.pt.inRange(start, end)
 	if len(refs) == 0 {
@@ -92,6 +93,6 @@ func (m *MM) dropPages(start, end uintptr) error {
 		offs[i] = r.off
 		delete(m.pt.pages, r.va)
 	}
-	m.mf.freePages(offs)
+	m.mf.putPages(offs)
 	return m.as.Unmap(start, end-start)
 }

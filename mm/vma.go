@@ -20,11 +20,17 @@ type Mappable interface {
 type vma struct {
 	start, end uintptr
 	perms      platform.Perms
-	shared     bool // MAP_SHARED (behaves as private for now; see package doc)
+	shared     bool // MAP_SHARED: pages come from obj
 	growsDown  bool // a stack: faults just below it extend it
 	file       Mappable
-	offset     uint64 // file offset of start
+	offset     uint64 // file offset of start (object offset for shared anonymous memory)
 	name       string
+	// obj holds the pages of a MAP_SHARED mapping (nil for private ones,
+	// whose pages belong to the page table alone).
+	obj *sharedObject
+	// dontFork and wipeOnFork are madvise(MADV_DONTFORK) and
+	// madvise(MADV_WIPEONFORK): what fork gives the child for this range.
+	dontFork, wipeOnFork bool
 }
 
 // fileOffset is the file offset that backs address va of v.
@@ -107,6 +113,9 @@ func (l *vmaList) split(addr uintptr) {
 	lo.end = addr
 	hi.start = addr
 	hi.offset = lo.fileOffset(addr)
+	if hi.obj != nil {
+		hi.obj.get()
+	}
 	(*l)[i] = lo
 	*l = slices.Insert(*l, i+1, hi)
 }
@@ -136,7 +145,18 @@ func (l *vmaList) insert(v vma) int {
 // an incomparable dynamic type, and stacks must keep their own identity.
 func mergeable(a, b *vma) bool {
 	return a.end == b.start && a.perms == b.perms && !a.shared && !b.shared &&
-		a.file == nil && b.file == nil && !a.growsDown && !b.growsDown && a.name == b.name
+		a.file == nil && b.file == nil && !a.growsDown && !b.growsDown && a.name == b.name &&
+		a.dontFork == b.dontFork && a.wipeOnFork == b.wipeOnFork
+}
+
+// remove deletes l[lo:hi], dropping their references to shared objects.
+func (l *vmaList) remove(lo, hi int, mf *MemoryFile) {
+	for i := lo; i < hi; i++ {
+		if o := (*l)[i].obj; o != nil {
+			o.put(mf)
+		}
+	}
+	*l = slices.Delete(*l, lo, hi)
 }
 
 // mergeNext merges l[i] with l[i+1] when they are compatible neighbours.

@@ -76,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
 		}
+		// pflag has printed the error; the usage follows it.
+		flags.Usage()
 		return exitUsage
 	}
 	rest := flags.Args()

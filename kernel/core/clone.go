@@ -34,6 +34,8 @@ func (t *Task) NewThread() (*Task, error) {
 	c.sigMask = t.sigMask
 	tg.tasks = append(tg.tasks, c)
 	k.tasks[c.tid] = c
+	k.mmUsers[c.mm]++
+	c.fds.users.Add(1)
 	return c, nil
 }
 

@@ -2,6 +2,7 @@ package core
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/kerr"
@@ -19,6 +20,10 @@ type fdEntry struct {
 // FDTable maps descriptor numbers to open file descriptions. Threads share
 // one; fork copies it (CLONE_FILES shares it).
 type FDTable struct {
+	// users counts the tasks sharing the table; the last one out closes
+	// every descriptor.
+	users atomic.Int32
+
 	mu    sync.Mutex
 	files []fdEntry
 	// Limit is RLIMIT_NOFILE's soft value: descriptors >= Limit cannot be
@@ -27,7 +32,52 @@ type FDTable struct {
 }
 
 // NewFDTable returns an empty table with the default limit of 1024.
-func NewFDTable() *FDTable { return &FDTable{limit: 1024} }
+func NewFDTable() *FDTable {
+	ft := &FDTable{limit: 1024}
+	ft.users.Store(1)
+	return ft
+}
+
+// Fork returns a copy for a new process: the same open file descriptions,
+// each with one more reference, and the same close-on-exec flags.
+func (ft *FDTable) Fork() *FDTable {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	n := &FDTable{limit: ft.limit, files: append([]fdEntry(nil), ft.files...)}
+	n.users.Store(1)
+	for _, e := range n.files {
+		if e.d != nil {
+			e.d.IncRef()
+		}
+	}
+	return n
+}
+
+// Release drops one user; the last closes everything.
+func (ft *FDTable) Release() {
+	if ft.users.Add(-1) == 0 {
+		ft.CloseAll()
+	}
+}
+
+// Share adds a user (CLONE_FILES).
+func (ft *FDTable) Share() { ft.users.Add(1) }
+
+// CloseExec closes every descriptor marked close-on-exec (execve(2)).
+func (ft *FDTable) CloseExec() {
+	ft.mu.Lock()
+	var closing []*fs.FileDescription
+	for i, e := range ft.files {
+		if e.d != nil && e.cloexec {
+			closing = append(closing, e.d)
+			ft.files[i] = fdEntry{}
+		}
+	}
+	ft.mu.Unlock()
+	for _, d := range closing {
+		d.DecRef()
+	}
+}
 
 // SetLimit sets the highest descriptor number + 1 that may be allocated.
 func (ft *FDTable) SetLimit(n int) {

@@ -35,6 +35,9 @@ type Config struct {
 	Hostname string
 }
 
+// zeroTime is "no deadline" for Task.Block.
+var zeroTime time.Time
+
 // ExitStatus is how a thread group ended.
 type ExitStatus struct {
 	Code   int    // exit code, when Signal == 0
@@ -57,6 +60,10 @@ type Kernel struct {
 	groups  map[int]*ThreadGroup // by TGID
 	init    *ThreadGroup
 	futexes futexTable
+	mmUsers map[*mm.MM]int // tasks using each address space
+
+	// MaxProcs caps the number of processes (--max-procs); 0: no cap.
+	MaxProcs int
 
 	// internalErr records the first error the kernel itself hit (not a
 	// guest error); runos reports it.
@@ -80,6 +87,7 @@ func NewKernel(c Config) *Kernel {
 		tasks:      map[int]*Task{},
 		groups:     map[int]*ThreadGroup{},
 		futexes:    newFutexTable(),
+		mmUsers:    map[*mm.MM]int{},
 	}
 }
 
@@ -182,12 +190,6 @@ func (k *Kernel) SignalGroup(tg *ThreadGroup, sig Signal) {
 func (k *Kernel) removeTask(t *Task) {
 	k.mu.Lock()
 	delete(k.tasks, t.tid)
-	k.mu.Unlock()
-}
-
-func (k *Kernel) removeGroup(tg *ThreadGroup) {
-	k.mu.Lock()
-	delete(k.groups, tg.pid)
 	k.mu.Unlock()
 }
 

@@ -33,12 +33,10 @@ func (t *Task) deliverSignals() {
 			case ActIgnore, ActContinue:
 				continue
 			case ActStop:
-				// Job control arrives with the processes issue; until
-				// then a stop signal is ignored rather than killing.
-				t.k.Debugf("task %d: stop signal %v ignored (job control not implemented)", t.tid, sig)
-				continue
+				t.groupStop(sig)
+				return
 			case ActCore:
-				t.tg.Exit(ExitStatus{Signal: sig, Core: true})
+				t.tg.Exit(ExitStatus{Signal: sig, Core: t.tg.DumpsCore})
 				return
 			default:
 				t.tg.Exit(ExitStatus{Signal: sig})

@@ -3,50 +3,59 @@ package core
 // SendSignal queues a process-directed signal (kill(2)) on the group and
 // wakes a thread that can take it.
 func (tg *ThreadGroup) SendSignal(info *SigInfo) {
-	tg.mu.Lock()
-	defer tg.mu.Unlock()
-	if tg.exiting {
-		return
-	}
-	act := tg.handlers.Get(info.Signo)
-	if info.Signo != SIGKILL && act.ignored(info.Signo) {
-		// An ignored signal is discarded at generation time (signal(7)).
-		return
-	}
-	if info.Signo == SIGKILL {
-		tg.killLocked(ExitStatus{Signal: SIGKILL})
-		return
-	}
-	tg.pending.add(info)
-	// Wake the first thread that does not block it; if all block it, it
-	// stays pending until one unblocks.
-	for _, t := range tg.tasks {
-		if !t.sigMask.Has(info.Signo) {
-			t.kick()
-			return
-		}
-	}
+	tg.send(nil, info)
 }
 
 // SendSignal queues a thread-directed signal (tgkill(2)) on t.
 func (t *Task) SendSignal(info *SigInfo) {
-	tg := t.tg
+	t.tg.send(t, info)
+}
+
+// send generates a signal for the group (target nil) or one thread. What
+// happens at generation time follows signal(7): SIGKILL ends the process
+// at once, SIGCONT resumes a stopped one (even if it is blocked or
+// ignored), a stop signal cancels a pending SIGCONT, and an ignored
+// signal is discarded.
+func (tg *ThreadGroup) send(target *Task, info *SigInfo) {
 	tg.mu.Lock()
-	defer tg.mu.Unlock()
 	if tg.exiting {
+		tg.mu.Unlock()
 		return
 	}
-	act := tg.handlers.Get(info.Signo)
-	if info.Signo != SIGKILL && act.ignored(info.Signo) {
-		return
-	}
-	if info.Signo == SIGKILL {
+	sig := info.Signo
+	if sig == SIGKILL {
 		tg.killLocked(ExitStatus{Signal: SIGKILL})
+		tg.mu.Unlock()
 		return
 	}
-	t.pending.add(info)
-	if !t.sigMask.Has(info.Signo) {
-		t.kick()
+	resumed := false
+	if sig == SIGCONT {
+		resumed = tg.continueLocked()
+	} else if sig.Default() == ActStop {
+		tg.discardContLocked()
+	}
+	act := tg.handlers.Get(sig)
+	if !act.ignored(sig) {
+		if target != nil {
+			target.pending.add(info)
+			if !target.sigMask.Has(sig) {
+				target.kick()
+			}
+		} else {
+			tg.pending.add(info)
+			// Wake the first thread that does not block it; if all block
+			// it, it stays pending until one unblocks.
+			for _, t := range tg.tasks {
+				if !t.sigMask.Has(sig) {
+					t.kick()
+					break
+				}
+			}
+		}
+	}
+	tg.mu.Unlock()
+	if resumed {
+		tg.tellParent(cldContinued, SIGCONT)
 	}
 }
 

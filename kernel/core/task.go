@@ -90,9 +90,14 @@ func (t *Task) Personality() Personality { return t.p }
 // MM is the task's address space.
 func (t *Task) MM() *mm.MM { return t.mm }
 
-// SetMM replaces the task's address space (exec), releasing nothing: the
-// caller releases the old one when no task uses it.
-func (t *Task) SetMM(m *mm.MM) { t.mm = m }
+// SetMM replaces the task's address space (exec); the old one is released
+// when no other task (thread, vfork parent) uses it.
+func (t *Task) SetMM(m *mm.MM) {
+	old := t.mm
+	t.k.retainMM(m)
+	t.mm = m
+	t.k.releaseMM(old)
+}
 
 // FDs is the task's descriptor table.
 func (t *Task) FDs() *FDTable { return t.fds }
@@ -143,9 +148,31 @@ type ThreadGroup struct {
 	exitStatus ExitStatus
 	done       chan struct{}
 
+	// Process-tree state, guarded by Kernel.mu (see process.go).
+	children   map[*ThreadGroup]struct{}
+	pgid, sid  int
+	zombie     bool
+	exitSignal Signal // what the parent gets when this process ends (SIGCHLD)
+	execed     bool   // has called execve since fork (setpgid(2): EACCES)
+	// childEvent is closed and replaced whenever a child changes state,
+	// to wake every thread waiting in wait4.
+	childEvent chan struct{}
+	// Job control (jobctl.go), guarded by tg.mu.
+	stopped    bool
+	stopSig    Signal
+	stopReport bool // a stop the parent has not collected with WUNTRACED
+	contReport bool // a continue the parent has not collected with WCONTINUED
+	contCh     chan struct{}
+	threadGone chan struct{} // closed and replaced when a thread exits
+	vforkDone  chan struct{} // closed when a vfork child execs or exits
+
 	cwd string
 	// Exe is the guest path of the program, for /proc/self/exe.
 	Exe string
+	// DumpsCore says whether a core-dumping signal reports "core dumped"
+	// (the personality keeps it in step with its core-size limit; runos
+	// writes no core file, but the wait status says what Linux would).
+	DumpsCore bool
 	// PersonalityData is per-ABI state a personality keeps on the process.
 	PersonalityData any
 	// Limits are the resource limits (getrlimit(2)), indexed by the
@@ -161,12 +188,19 @@ const RlimInfinity = ^uint64(0)
 
 func newThreadGroup(k *Kernel, pid int, parent *ThreadGroup) *ThreadGroup {
 	return &ThreadGroup{
-		k:        k,
-		pid:      pid,
-		parent:   parent,
-		handlers: &SignalHandlers{},
-		done:     make(chan struct{}),
-		Limits:   map[int]Rlimit{},
+		k:          k,
+		pid:        pid,
+		parent:     parent,
+		handlers:   &SignalHandlers{},
+		done:       make(chan struct{}),
+		Limits:     map[int]Rlimit{},
+		children:   map[*ThreadGroup]struct{}{},
+		pgid:       pid,
+		sid:        pid,
+		exitSignal: SIGCHLD,
+		childEvent: make(chan struct{}),
+		contCh:     make(chan struct{}),
+		threadGone: make(chan struct{}),
 	}
 }
 
@@ -175,6 +209,8 @@ func (tg *ThreadGroup) PID() int { return tg.pid }
 
 // PPID is the parent's PID (0 for init).
 func (tg *ThreadGroup) PPID() int {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
 	if tg.parent == nil {
 		return 0
 	}
@@ -220,4 +256,12 @@ func (tg *ThreadGroup) SetLimit(res int, l Rlimit) {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	tg.Limits[res] = l
+}
+
+// HasLimits reports whether any resource limit has been set (the first
+// process gets its limits from the personality at its first exec).
+func (tg *ThreadGroup) HasLimits() bool {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return len(tg.Limits) > 0
 }

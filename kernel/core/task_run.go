@@ -44,7 +44,9 @@ func (t *Task) run(start func() error, started chan<- error) {
 	}
 
 	for {
+		t.parkIfStopped()
 		t.deliverSignals()
+		t.parkIfStopped()
 		if t.killed.Load() {
 			break
 		}
@@ -105,7 +107,8 @@ func (t *Task) handleFault(ev platform.Event) {
 }
 
 // exit tears down the task: its platform context, its clear_child_tid
-// futex, and with the last task the group's memory and files.
+// futex, its share of memory and files, and with the last task of the
+// group the process itself (process.go).
 func (t *Task) exit() {
 	t.tg.mu.Lock()
 	ctx := t.ctx
@@ -123,6 +126,10 @@ func (t *Task) exit() {
 		}
 	}
 	t.k.removeTask(t)
+	if t.fds != nil {
+		t.fds.Release()
+	}
+	t.k.releaseMM(t.mm)
 
 	tg := t.tg
 	tg.mu.Lock()
@@ -138,18 +145,12 @@ func (t *Task) exit() {
 		tg.exiting = true
 		tg.exitStatus = ExitStatus{Code: t.exitCode}
 	}
+	close(tg.threadGone)
+	tg.threadGone = make(chan struct{})
 	tg.mu.Unlock()
-	if !last {
-		return
+	if last {
+		t.k.groupExited(tg)
 	}
-	if t.fds != nil {
-		t.fds.CloseAll()
-	}
-	if t.mm != nil {
-		t.mm.Release()
-	}
-	t.k.removeGroup(tg)
-	close(tg.done)
 }
 
 // ExitThread ends the calling task with code (exit(2)); if it is the last

@@ -67,6 +67,10 @@ func openExecutable(t *core.Task, abs string) (fs.File, fs.Stat, error) {
 // the System V x86-64 ABI (section 3.4.1) and Linux's create_elf_tables
 // describe.
 func (l *Linux) Exec(t *core.Task, p string, argv, envv []string) error {
+	return l.exec(t, p, argv, envv, 0)
+}
+
+func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) error {
 	abs := p
 	if !strings.HasPrefix(p, "/") {
 		abs = path.Join(t.Group().Cwd(), p)
@@ -74,6 +78,18 @@ func (l *Linux) Exec(t *core.Task, p string, argv, envv []string) error {
 	f, st, err := openExecutable(t, abs)
 	if err != nil {
 		return fmt.Errorf("exec %s: %w", p, err)
+	}
+	var head [shebangMax]byte
+	n, _ := f.ReadAt(head[:], 0)
+	if interp, arg, ok, err := parseShebang(head[:n]); ok {
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("exec %s: %w", p, err)
+		}
+		if depth >= maxInterpDepth {
+			return fmt.Errorf("exec %s: %w", p, errInterpLoop)
+		}
+		return l.exec(t, interp, scriptArgv(interp, arg, p, argv), envv, depth+1)
 	}
 	// The file stays open while its pages are mapped: the mm reads them
 	// on demand. Until mapped files are reference counted (the VFS of the
@@ -126,6 +142,10 @@ func (l *Linux) Exec(t *core.Task, p string, argv, envv []string) error {
 	brk, _ := arch.PageRoundUp(info.End)
 	m.SetBrkBase(brk)
 
+	if !t.Group().HasLimits() {
+		initLimits(t.Group())
+		t.FDs().SetLimit(int(min(t.Group().Limit(rlimitNofile).Cur, core.MaxFDs)))
+	}
 	stackLimit := t.Group().Limit(rlimitStack).Cur
 	m.SetStackLimit(stackLimit)
 	stackTop := arch.PageRoundDown(top) - arch.PageSize
@@ -168,9 +188,7 @@ func (l *Linux) Exec(t *core.Task, p string, argv, envv []string) error {
 
 	// The point of no return: the old image goes.
 	ok = true
-	if old := t.MM(); old != nil {
-		old.Release()
-	}
+	t.BeginExec()
 	t.SetMM(m)
 	t.State.Regs = arch.Registers{
 		Rip:    uint64(entry),
@@ -182,7 +200,6 @@ func (l *Linux) Exec(t *core.Task, p string, argv, envv []string) error {
 	t.State.FP.Reset()
 	t.State.FPDirty = true
 	t.Group().Exe = abs
-	t.Group().Handlers().ResetForExec()
 	t.Comm = commName(abs)
 	return nil
 }

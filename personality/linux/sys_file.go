@@ -793,3 +793,95 @@ func sysFaccessat2(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 }
 
 func sysEPERM(t *core.Task, a core.SyscallArgs) (uintptr, error) { return 0, kerr.EPERM }
+
+// sysSendfile copies between two descriptors inside the kernel
+// (sendfile(2)): from in_fd at *offset (then updated) or its file
+// position, to out_fd.
+func sysSendfile(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	out, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer out.DecRef()
+	in, err := getFile(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	defer in.DecRef()
+	if in.CanRead() != nil || out.CanWrite() != nil {
+		return 0, kerr.EBADF
+	}
+	if out.Flags()&fs.FlagAppend != 0 {
+		return 0, kerr.EINVAL
+	}
+	off := int64(-1)
+	if a[2] != 0 {
+		v, err := copyInU64(t, a[2])
+		if err != nil {
+			return 0, err
+		}
+		if int64(v) < 0 {
+			return 0, kerr.EINVAL
+		}
+		off = int64(v)
+	}
+	count := min(a[3], maxRW)
+	bp := ioBuffers.Get().(*[]byte)
+	defer ioBuffers.Put(bp)
+	var done uintptr
+	for done < count {
+		buf := (*bp)[:min(count-done, ioChunk)]
+		var n int
+		var rerr error
+		for {
+			if off >= 0 {
+				n, rerr = in.File.ReadAt(buf, off+int64(done))
+			} else {
+				n, rerr = in.File.Read(buf)
+			}
+			if !mustWait(in, rerr) || done > 0 {
+				break
+			}
+			if werr := waitReady(t, in.File.(fs.Pollable), fs.EventIn, time.Time{}); werr != nil {
+				return 0, werr
+			}
+		}
+		if n == 0 {
+			if done == 0 && rerr != nil {
+				return 0, rerr
+			}
+			break
+		}
+		w := 0
+		for w < n {
+			m, werr := out.File.Write(buf[w:n])
+			w += m
+			if werr == nil {
+				continue
+			}
+			if mustWait(out, werr) {
+				if err := waitReady(t, out.File.(fs.Pollable), fs.EventOut, time.Time{}); err == nil {
+					continue
+				}
+			}
+			if werr == kerr.EPIPE {
+				t.SendSignal(&core.SigInfo{Signo: core.SIGPIPE, Code: core.SIUser, PID: int32(t.Group().PID())})
+			}
+			done += uintptr(w)
+			if done > 0 {
+				break
+			}
+			return 0, werr
+		}
+		if w < n {
+			break
+		}
+		done += uintptr(n)
+	}
+	if off >= 0 {
+		if err := copyOutU64(t, a[2], uint64(off)+uint64(done)); err != nil {
+			return 0, err
+		}
+	}
+	return done, nil
+}

@@ -59,6 +59,11 @@ func sysMmap(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if length == 0 {
 		return 0, kerr.EINVAL
 	}
+	if flags&mapAnonymous != 0 && (flags&mapType == mapSharedValidate || o.Shared && o.GrowsDown) {
+		// do_mmap: anonymous memory takes only MAP_SHARED or MAP_PRIVATE,
+		// and a shared one cannot grow.
+		return 0, kerr.EINVAL
+	}
 	if flags&mapAnonymous == 0 {
 		d, err := t.FDs().Get(fd)
 		if err != nil {
@@ -119,6 +124,9 @@ const (
 	madvFree       = 8
 	madvRemove     = 9
 	madvDontfork   = 10
+	madvDofork     = 11
+	madvWipeonfork = 18
+	madvKeeponfork = 19
 	madvHwpoison   = 100
 	madvLastCommon = 25 // MADV_COLLAPSE; values above are unknown
 )
@@ -131,6 +139,14 @@ func sysMadvise(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	switch {
 	case advice == madvDontneed:
 		return 0, t.MM().MadviseDontNeed(addr, length)
+	case advice == madvDontfork:
+		return 0, t.MM().Madvise(addr, length, mm.AdviceDontFork)
+	case advice == madvDofork:
+		return 0, t.MM().Madvise(addr, length, mm.AdviceDoFork)
+	case advice == madvWipeonfork:
+		return 0, t.MM().Madvise(addr, length, mm.AdviceWipeOnFork)
+	case advice == madvKeeponfork:
+		return 0, t.MM().Madvise(addr, length, mm.AdviceKeepOnFork)
 	case advice == madvRemove || advice == madvHwpoison:
 		return 0, kerr.EINVAL
 	case advice < 0 || advice > madvLastCommon:
@@ -138,8 +154,9 @@ func sysMadvise(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	}
 	// Other advice (including MADV_FREE, whose pages may be reclaimed
 	// "at some later time") only tunes performance; accepting it and
-	// doing nothing is a correct implementation.
-	return 0, nil
+	// doing nothing is a correct implementation, once the range is
+	// checked to be mapped (ENOMEM otherwise).
+	return 0, t.MM().Madvise(addr, length, mm.AdviceHint)
 }
 
 func sysBrk(t *core.Task, a core.SyscallArgs) (uintptr, error) {

@@ -9,6 +9,7 @@ import (
 
 // Resource numbers of getrlimit(2).
 const (
+	rlimitCore   = 4
 	rlimitStack  = 3
 	rlimitNofile = 7
 	rlimNlimits  = 16
@@ -24,6 +25,7 @@ func initLimits(tg *core.ThreadGroup) {
 		}
 		tg.SetLimit(res, core.Rlimit{Cur: l.Cur, Max: l.Max})
 	}
+	tg.DumpsCore = tg.Limit(rlimitCore).Cur != 0
 }
 
 func copyOutRlimit(t *core.Task, addr uintptr, l core.Rlimit) error {
@@ -68,6 +70,8 @@ func doPrlimit(t *core.Task, res int, newAddr, oldAddr uintptr) error {
 		t.FDs().SetLimit(int(min(nl.Cur, core.MaxFDs)))
 	case rlimitStack:
 		t.MM().SetStackLimit(nl.Cur)
+	case rlimitCore:
+		tg.DumpsCore = nl.Cur != 0
 	}
 	return nil
 }

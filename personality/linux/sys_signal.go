@@ -2,6 +2,7 @@ package linux
 
 import (
 	"os"
+	"time"
 
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
@@ -230,21 +231,50 @@ func sysKill(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if sig != 0 && !sig.Valid() {
 		return 0, kerr.EINVAL
 	}
-	var tg *core.ThreadGroup
-	switch {
-	case pid == 0 || pid == -1 || pid == t.Group().PID() || -pid == t.Group().PID():
-		// Until there are other processes, the process group and "every
-		// process" (-1) are just the caller.
-		tg = t.Group()
-	default:
-		tg = t.Kernel().GroupByPID(pid)
+	if pid == -0x80000000 {
+		return 0, kerr.ESRCH // -INT_MIN has no process group
 	}
-	if tg == nil {
+	groups := t.GroupsMatching(pid)
+	if len(groups) == 0 {
 		return 0, kerr.ESRCH
 	}
 	if sig == 0 {
 		return 0, nil
 	}
-	tg.SendSignal(senderInfo(t, sig, core.SIUser))
+	for _, g := range groups {
+		g.SendSignal(senderInfo(t, sig, core.SIUser))
+	}
 	return 0, nil
+}
+
+func uidOf() int { return os.Getuid() }
+
+// sysRtSigsuspend replaces the mask and sleeps until a signal is
+// delivered; the old mask comes back once the handler's frame is built
+// (sigsuspend(2)). It always fails with EINTR.
+func sysRtSigsuspend(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	if a[1] != sigsetSize {
+		return 0, kerr.EINVAL
+	}
+	v, err := copyInU64(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	old := t.SigMask()
+	t.SetSigMask(core.SignalSet(v))
+	t.SetSavedMask(old)
+	for {
+		if err := t.Block(nil, time.Time{}); err == kerr.ERESTARTSYS {
+			return 0, kerr.ERESTARTNOHAND
+		}
+	}
+}
+
+// sysPause sleeps until a signal is delivered (pause(2)).
+func sysPause(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	for {
+		if err := t.Block(nil, time.Time{}); err == kerr.ERESTARTSYS {
+			return 0, kerr.ERESTARTNOHAND
+		}
+	}
 }

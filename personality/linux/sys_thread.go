@@ -31,22 +31,17 @@ const (
 )
 
 // sysClone serves clone(flags, stack, parent_tid, child_tid, tls), the
-// x86-64 argument order.
+// x86-64 argument order; sys_process.go has the process half.
 func sysClone(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	flags, stack, ptid, ctid, tls := a[0], a[1], a[2], a[3], a[4]
-	// The consistency rules of clone(2), ERRORS.
-	if flags&cloneThread != 0 && flags&cloneSighand == 0 {
-		return 0, kerr.EINVAL
-	}
-	if flags&cloneSighand != 0 && flags&cloneVM == 0 {
-		return 0, kerr.EINVAL
-	}
-	if flags&cloneThread == 0 || flags&cloneVM == 0 || flags&cloneFiles == 0 {
-		// A new process (fork, vfork, posix_spawn) comes with the
-		// processes issue.
-		return 0, kerr.ENOSYS
-	}
-	if flags&cloneNsMask != 0 {
+	return doClone(t, a[0], a[1], a[2], a[3], a[4])
+}
+
+// cloneNewThread creates a thread in the caller's process, as
+// pthread_create and Go's runtime ask for.
+func cloneNewThread(t *core.Task, flags, stack, ptid, ctid, tls uintptr) (uintptr, error) {
+	if flags&cloneVM == 0 || flags&cloneFiles == 0 {
+		// A thread with its own memory or fd table is not something
+		// libc or Go ask for; refuse rather than half-support it.
 		return 0, kerr.EINVAL
 	}
 	c, err := t.NewThread()
@@ -60,25 +55,25 @@ func sysClone(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	}
 	if flags&cloneSettls != 0 {
 		if uint64(tls) >= 1<<47 {
+			c.ExitThread(0)
+			c.Start()
 			return 0, kerr.EPERM
 		}
 		r.FsBase = uint64(tls)
 	}
 	tid := uint32(c.TID())
-	if flags&cloneParentSettid != 0 {
-		if err := copyOutU32(t, ptid, tid); err != nil {
-			c.ExitThread(0)
-			c.Start()
-			return 0, err
-		}
-	}
-	if flags&cloneChildSettid != 0 {
-		// Same address space: writing through the parent is writing for
-		// the child.
-		if err := copyOutU32(t, ctid, tid); err != nil {
-			c.ExitThread(0)
-			c.Start()
-			return 0, err
+	for _, w := range []struct {
+		flag uintptr
+		addr uintptr
+	}{{cloneParentSettid, ptid}, {cloneChildSettid, ctid}} {
+		// Threads share memory: writing through the parent is writing
+		// for the child.
+		if flags&w.flag != 0 {
+			if err := copyOutU32(t, w.addr, tid); err != nil {
+				c.ExitThread(0)
+				c.Start()
+				return 0, err
+			}
 		}
 	}
 	if flags&cloneChildCleartid != 0 {

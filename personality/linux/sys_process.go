@@ -1,0 +1,350 @@
+package linux
+
+import (
+	"github.com/runos-project/runos/kernel/core"
+	"github.com/runos-project/runos/kernel/kerr"
+)
+
+// cloneProcess serves fork, vfork and clone without CLONE_THREAD: a new
+// process, sharing with its parent what the flags say.
+func cloneProcess(t *core.Task, flags, stack, ptid, ctid, tls uintptr) (uintptr, error) {
+	exitSig := core.Signal(flags & 0xff)
+	if exitSig != 0 && !exitSig.Valid() {
+		return 0, kerr.EINVAL
+	}
+	c, err := t.Fork(core.ForkOptions{
+		ShareVM:      flags&cloneVM != 0,
+		ShareFiles:   flags&cloneFiles != 0,
+		ShareHandler: flags&cloneSighand != 0,
+		Vfork:        flags&cloneVfork != 0,
+		Parent:       flags&cloneParent != 0,
+		ExitSignal:   exitSig,
+	})
+	if err != nil {
+		return 0, err
+	}
+	r := &c.State.Regs
+	r.Rax = 0
+	if stack != 0 {
+		r.Rsp = uint64(stack)
+	}
+	if flags&cloneSettls != 0 {
+		r.FsBase = uint64(tls)
+	}
+	pid := uint32(c.Group().PID())
+	if flags&cloneParentSettid != 0 {
+		if err := copyOutU32(t, ptid, pid); err != nil {
+			c.Group().Exit(core.ExitStatus{Signal: core.SIGKILL})
+			c.Start()
+			return 0, err
+		}
+	}
+	if flags&cloneChildSettid != 0 {
+		// In the child's memory: a CoW copy after fork.
+		if _, err := c.MM().CopyOut(ctid, []byte{byte(pid), byte(pid >> 8), byte(pid >> 16), byte(pid >> 24)}); err != nil {
+			c.Group().Exit(core.ExitStatus{Signal: core.SIGSEGV})
+		}
+	}
+	if flags&cloneChildCleartid != 0 {
+		c.ClearChildTID = ctid
+	}
+	c.Start()
+	if flags&cloneVfork != 0 {
+		t.WaitVfork(c)
+	}
+	return uintptr(pid), nil
+}
+
+func sysFork(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return cloneProcess(t, uintptr(core.SIGCHLD), 0, 0, 0, 0)
+}
+
+func sysVfork(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return cloneProcess(t, cloneVM|cloneVfork|uintptr(core.SIGCHLD), 0, 0, 0, 0)
+}
+
+// clone3's struct clone_args (<linux/sched.h>): flags, pidfd, child_tid,
+// parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+// cgroup; 8 bytes each.
+func sysClone3(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	size := a[1]
+	if size < 64 || size > 4096 {
+		return 0, kerr.EINVAL
+	}
+	b := make([]byte, size)
+	if _, err := t.MM().CopyIn(a[0], b); err != nil {
+		return 0, err
+	}
+	for _, x := range b[min(size, 88):] {
+		if x != 0 {
+			return 0, kerr.E2BIG // unknown trailing fields must be zero
+		}
+	}
+	w := func(i int) uintptr {
+		if (i+1)*8 > len(b) {
+			return 0
+		}
+		return uintptr(le.Uint64(b[8*i:]))
+	}
+	flags, ctid, ptid, exitSig, stack, stackSize, tls := w(0), w(2), w(3), w(4), w(5), w(6), w(7)
+	if flags&0xff != 0 || exitSig&^0xff != 0 || w(8) != 0 || w(9) != 0 {
+		return 0, kerr.EINVAL
+	}
+	if flags&clonePidfd != 0 {
+		return 0, kerr.EINVAL // pidfds arrive with pidfd_open
+	}
+	if (stack == 0) != (stackSize == 0) {
+		return 0, kerr.EINVAL
+	}
+	sp := uintptr(0)
+	if stack != 0 {
+		sp = stack + stackSize // clone3 takes the lowest address
+	}
+	return doClone(t, flags|exitSig, sp, ptid, ctid, tls)
+}
+
+func doClone(t *core.Task, flags, stack, ptid, ctid, tls uintptr) (uintptr, error) {
+	if flags&cloneThread != 0 && flags&cloneSighand == 0 {
+		return 0, kerr.EINVAL
+	}
+	if flags&cloneSighand != 0 && flags&cloneVM == 0 {
+		return 0, kerr.EINVAL
+	}
+	if flags&cloneNsMask != 0 {
+		return 0, kerr.EPERM // namespaces: the sandbox is already one
+	}
+	if flags&cloneThread != 0 {
+		return cloneNewThread(t, flags, stack, ptid, ctid, tls)
+	}
+	return cloneProcess(t, flags, stack, ptid, ctid, tls)
+}
+
+// wait4(2) options.
+const (
+	wNohang      = 0x1
+	wUntraced    = 0x2
+	wStopped     = 0x2
+	wExited      = 0x4
+	wContinued   = 0x8
+	wNowait      = 0x01000000
+	wNothread    = 0x20000000
+	wAll         = 0x40000000
+	wClone       = 0x80000000
+	wKnownWait4  = wNohang | wUntraced | wContinued | wNothread | wAll | wClone
+	wKnownWaitid = wNohang | wStopped | wExited | wContinued | wNowait | wNothread | wAll | wClone
+)
+
+// waitStatus encodes a wait result as the int wait4 stores (see
+// <bits/waitstatus.h>): exit code << 8; a signal with 0x80 for a core;
+// sig << 8 | 0x7f when stopped; 0xffff when continued.
+func waitStatus(r core.WaitResult) uint32 {
+	switch r.Kind {
+	case core.WaitStopped:
+		return uint32(r.Signal)<<8 | 0x7f
+	case core.WaitContinued:
+		return 0xffff
+	}
+	if r.Status.Signal != 0 {
+		s := uint32(r.Status.Signal)
+		if r.Status.Core {
+			s |= 0x80
+		}
+		return s
+	}
+	return uint32(r.Status.Code&0xff) << 8
+}
+
+func sysWait4(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	pid, statusAddr, opts, ruAddr := int(int32(a[0])), a[1], a[2], a[3]
+	if opts&^wKnownWait4 != 0 {
+		return 0, kerr.EINVAL
+	}
+	o := core.WaitOptions{
+		Exited:    true,
+		Stopped:   opts&wUntraced != 0,
+		Continued: opts&wContinued != 0,
+		NoHang:    opts&wNohang != 0,
+		Clone:     opts&wClone != 0,
+		All:       opts&wAll != 0,
+	}
+	switch {
+	case pid > 0:
+		o.PID = pid
+	case pid == 0:
+		o.PGID = t.Group().ProcessGroup()
+	case pid < -1:
+		o.PGID = -pid
+	}
+	r, err := t.Wait(o)
+	if err != nil {
+		return 0, err
+	}
+	if r.PID == 0 {
+		return 0, nil
+	}
+	if statusAddr != 0 {
+		if err := copyOutU32(t, statusAddr, waitStatus(r)); err != nil {
+			return 0, err
+		}
+	}
+	if ruAddr != 0 {
+		if err := copyOutRusage(t, ruAddr); err != nil {
+			return 0, err
+		}
+	}
+	return uintptr(r.PID), nil
+}
+
+// waitid id types.
+const (
+	pAll  = 0
+	pPID  = 1
+	pPGID = 2
+)
+
+func sysWaitid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	idtype, id, infoAddr, opts, ruAddr := int(int32(a[0])), int(int32(a[1])), a[2], a[3], a[4]
+	if opts&^wKnownWaitid != 0 || opts&(wExited|wStopped|wContinued) == 0 {
+		return 0, kerr.EINVAL
+	}
+	o := core.WaitOptions{
+		Exited:    opts&wExited != 0,
+		Stopped:   opts&wStopped != 0,
+		Continued: opts&wContinued != 0,
+		NoHang:    opts&wNohang != 0,
+		NoWait:    opts&wNowait != 0,
+		Clone:     opts&wClone != 0,
+		All:       opts&wAll != 0,
+	}
+	switch idtype {
+	case pAll:
+	case pPID:
+		if id <= 0 {
+			return 0, kerr.EINVAL
+		}
+		o.PID = id
+	case pPGID:
+		if id < 0 {
+			return 0, kerr.EINVAL
+		}
+		o.PGID = id
+		if id == 0 {
+			o.PGID = t.Group().ProcessGroup()
+		}
+	default:
+		return 0, kerr.EINVAL
+	}
+	r, err := t.Wait(o)
+	if err != nil {
+		return 0, err
+	}
+	if infoAddr != 0 {
+		// siginfo for SIGCHLD: signo, errno, code, pid, uid, status.
+		var b [128]byte
+		if r.PID != 0 {
+			info := core.SigInfo{Signo: core.SIGCHLD, PID: int32(r.PID), UID: uint32(uidOf())}
+			switch {
+			case r.Kind == core.WaitStopped:
+				info.Code, info.Status = 5, int32(r.Signal)
+			case r.Kind == core.WaitContinued:
+				info.Code, info.Status = 6, int32(core.SIGCONT)
+			case r.Status.Signal != 0 && r.Status.Core:
+				info.Code, info.Status = 3, int32(r.Status.Signal)
+			case r.Status.Signal != 0:
+				info.Code, info.Status = 2, int32(r.Status.Signal)
+			default:
+				info.Code, info.Status = 1, int32(r.Status.Code)
+			}
+			encodeSiginfo(b[:], &info)
+		}
+		if _, err := t.MM().CopyOut(infoAddr, b[:]); err != nil {
+			return 0, err
+		}
+	}
+	if ruAddr != 0 {
+		if err := copyOutRusage(t, ruAddr); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+// copyOutRusage writes a struct rusage (144 bytes). CPU-time accounting
+// per task is not kept yet, so every field is zero.
+func copyOutRusage(t *core.Task, addr uintptr) error {
+	var b [144]byte
+	_, err := t.MM().CopyOut(addr, b[:])
+	return err
+}
+
+// rusage "who" values.
+const (
+	rusageSelf     = 0
+	rusageChildren = -1
+	rusageThread   = 1
+)
+
+func sysGetrusage(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	switch int(int32(a[0])) {
+	case rusageSelf, rusageChildren, rusageThread:
+	default:
+		return 0, kerr.EINVAL
+	}
+	return 0, copyOutRusage(t, a[1])
+}
+
+func sysTimes(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	if a[0] != 0 {
+		var b [32]byte // struct tms: four clock_t, zero until accounting exists
+		if _, err := t.MM().CopyOut(a[0], b[:]); err != nil {
+			return 0, err
+		}
+	}
+	// The return value is clock ticks since an arbitrary point: uptime.
+	return uintptr(t.Kernel().Uptime().Milliseconds() / 10), nil
+}
+
+func sysExecve(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return doExecve(t, atFDCWD, a[0], a[1], a[2], 0)
+}
+
+func sysExecveat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return doExecve(t, fdArg(a[0]), a[1], a[2], a[3], a[4])
+}
+
+func sysSetpgid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return 0, t.SetProcessGroup(int(int32(a[0])), int(int32(a[1])))
+}
+
+func sysGetpgid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	pid := int(int32(a[0]))
+	if pid == 0 {
+		return uintptr(t.Group().ProcessGroup()), nil
+	}
+	g := t.Kernel().GroupByPID(pid)
+	if g == nil {
+		return 0, kerr.ESRCH
+	}
+	return uintptr(g.ProcessGroup()), nil
+}
+
+func sysGetpgrp(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return uintptr(t.Group().ProcessGroup()), nil
+}
+
+func sysSetsid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	sid, err := t.SetSession()
+	return uintptr(sid), err
+}
+
+func sysGetsid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	pid := int(int32(a[0]))
+	if pid == 0 {
+		return uintptr(t.Group().Session()), nil
+	}
+	g := t.Kernel().GroupByPID(pid)
+	if g == nil {
+		return 0, kerr.ESRCH
+	}
+	return uintptr(g.Session()), nil
+}
