@@ -21,6 +21,7 @@ type futexKey struct {
 }
 
 type futexWaiter struct {
+	key    futexKey // where the waiter is queued now (requeue moves it)
 	bitset uint32
 	ch     chan struct{}
 	woken  bool
@@ -56,7 +57,7 @@ func (t *Task) FutexWait(addr uintptr, val, bitset uint32, deadline time.Time) e
 		ft.mu.Unlock()
 		return kerr.EAGAIN
 	}
-	w := &futexWaiter{bitset: bitset, ch: make(chan struct{}, 1)}
+	w := &futexWaiter{key: key, bitset: bitset, ch: make(chan struct{}, 1)}
 	ft.waiters[key] = append(ft.waiters[key], w)
 	ft.mu.Unlock()
 
@@ -69,7 +70,7 @@ func (t *Task) FutexWait(addr uintptr, val, bitset uint32, deadline time.Time) e
 	if w.woken {
 		return nil // a wake raced with the signal or timeout: it wins
 	}
-	ft.remove(key, w)
+	ft.remove(w.key, w)
 	return err
 }
 
@@ -79,6 +80,10 @@ func (t *Task) FutexWake(addr uintptr, n int, bitset uint32) int {
 	key := futexKey{t.mm, addr}
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
+	return ft.wakeLocked(key, n, bitset)
+}
+
+func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) int {
 	woke := 0
 	list := ft.waiters[key]
 	kept := list[:0]
@@ -112,4 +117,68 @@ func (ft *futexTable) remove(key futexKey, w *futexWaiter) {
 	} else {
 		ft.waiters[key] = list
 	}
+}
+
+// FutexRequeue wakes up to nWake waiters on addr and moves up to
+// nRequeue of the rest to addr2 (FUTEX_REQUEUE). With check set, the word
+// at addr must hold val first, or EAGAIN (FUTEX_CMP_REQUEUE). It returns
+// how many were woken plus, for CMP_REQUEUE, how many were requeued.
+func (t *Task) FutexRequeue(addr, addr2 uintptr, nWake, nRequeue int, check bool, val uint32) (int, error) {
+	ft := &t.k.futexes
+	key, key2 := futexKey{t.mm, addr}, futexKey{t.mm, addr2}
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if check {
+		word, err := t.mm.Uint32At(addr, false)
+		if err != nil {
+			return 0, err
+		}
+		if atomic.LoadUint32(word) != val {
+			return 0, kerr.EAGAIN
+		}
+	}
+	woke := ft.wakeLocked(key, nWake, FutexBitsetAll)
+	moved := 0
+	list := ft.waiters[key]
+	for len(list) > 0 && moved < nRequeue {
+		w := list[0]
+		list = list[1:]
+		w.key = key2
+		ft.waiters[key2] = append(ft.waiters[key2], w)
+		moved++
+	}
+	if len(list) == 0 {
+		delete(ft.waiters, key)
+	} else {
+		ft.waiters[key] = list
+	}
+	if check {
+		return woke + moved, nil
+	}
+	return woke, nil
+}
+
+// FutexWakeOp is FUTEX_WAKE_OP: under the futex lock, apply op to the
+// word at addr2 (returning its old value to cmp), wake nWake on addr, and
+// if cmp(old) holds, wake nWake2 on addr2.
+func (t *Task) FutexWakeOp(addr, addr2 uintptr, nWake, nWake2 int, op func(old uint32) uint32, cmp func(old uint32) bool) (int, error) {
+	ft := &t.k.futexes
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	word, err := t.mm.Uint32At(addr2, true)
+	if err != nil {
+		return 0, err
+	}
+	var old uint32
+	for {
+		old = atomic.LoadUint32(word)
+		if atomic.CompareAndSwapUint32(word, old, op(old)) {
+			break
+		}
+	}
+	woke := ft.wakeLocked(futexKey{t.mm, addr}, nWake, FutexBitsetAll)
+	if cmp(old) {
+		woke += ft.wakeLocked(futexKey{t.mm, addr2}, nWake2, FutexBitsetAll)
+	}
+	return woke, nil
 }

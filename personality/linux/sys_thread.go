@@ -127,6 +127,9 @@ func sysGetRobustList(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 const (
 	futexWait         = 0
 	futexWake         = 1
+	futexRequeue      = 3
+	futexCmpRequeue   = 4
+	futexWakeOp       = 5
 	futexWaitBitset   = 9
 	futexWakeBitset   = 10
 	futexPrivateFlag  = 128
@@ -182,6 +185,30 @@ func sysFutex(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 			n = 0
 		}
 		return uintptr(t.FutexWake(addr, n, bitset)), nil
+	case futexRequeue, futexCmpRequeue:
+		// The fourth argument is not a timeout here but val2, the
+		// number to requeue (futex(2)).
+		addr2 := a[4]
+		if addr2&3 != 0 {
+			return 0, kerr.EINVAL
+		}
+		nWake, nRequeue := int(int32(val)), int(int32(timeout))
+		if nWake < 0 || nRequeue < 0 {
+			return 0, kerr.EINVAL
+		}
+		n, err := t.FutexRequeue(addr, addr2, nWake, nRequeue, cmd == futexCmpRequeue, val3)
+		return uintptr(n), err
+	case futexWakeOp:
+		addr2 := a[4]
+		if addr2&3 != 0 {
+			return 0, kerr.EINVAL
+		}
+		op, cmp, err := decodeWakeOp(val3)
+		if err != nil {
+			return 0, err
+		}
+		n, err := t.FutexWakeOp(addr, addr2, max(int(int32(val)), 0), max(int(int32(timeout)), 0), op, cmp)
+		return uintptr(n), err
 	}
 	return 0, kerr.ENOSYS
 }
@@ -214,4 +241,54 @@ func sysArchPrctl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		return 0, copyOutU64(t, a[1], r.GsBase)
 	}
 	return 0, kerr.EINVAL
+}
+
+// decodeWakeOp splits FUTEX_WAKE_OP's encoded operation (futex(2)):
+// op:4 (with FUTEX_OP_OPARG_SHIFT 8) cmp:4 oparg:12 cmparg:12, both
+// arguments sign-extended.
+func decodeWakeOp(v uint32) (func(uint32) uint32, func(uint32) bool, error) {
+	opNum, cmpNum := (v>>28)&0xf, (v>>24)&0xf
+	oparg := uint32(int32(v<<8) >> 20)
+	cmparg := uint32(int32(v<<20) >> 20)
+	if opNum&8 != 0 {
+		if oparg > 31 {
+			return nil, nil, kerr.EINVAL
+		}
+		oparg = 1 << oparg
+		opNum &^= 8
+	}
+	var op func(uint32) uint32
+	switch opNum {
+	case 0:
+		op = func(uint32) uint32 { return oparg }
+	case 1:
+		op = func(o uint32) uint32 { return o + oparg }
+	case 2:
+		op = func(o uint32) uint32 { return o | oparg }
+	case 3:
+		op = func(o uint32) uint32 { return o &^ oparg }
+	case 4:
+		op = func(o uint32) uint32 { return o ^ oparg }
+	default:
+		return nil, nil, kerr.ENOSYS
+	}
+	c := int32(cmparg)
+	var cmp func(uint32) bool
+	switch cmpNum {
+	case 0:
+		cmp = func(o uint32) bool { return int32(o) == c }
+	case 1:
+		cmp = func(o uint32) bool { return int32(o) != c }
+	case 2:
+		cmp = func(o uint32) bool { return int32(o) < c }
+	case 3:
+		cmp = func(o uint32) bool { return int32(o) <= c }
+	case 4:
+		cmp = func(o uint32) bool { return int32(o) > c }
+	case 5:
+		cmp = func(o uint32) bool { return int32(o) >= c }
+	default:
+		return nil, nil, kerr.ENOSYS
+	}
+	return op, cmp, nil
 }

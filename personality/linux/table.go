@@ -15,7 +15,13 @@ func partial(h core.Handler, note string) impl { return impl{h, core.Partial, no
 func refused(h core.Handler, note string) impl { return impl{h, core.Refused, note} }
 func noEquiv(h core.Handler, note string) impl { return impl{h, core.NoEquivalent, note} }
 
-// implemented lists every syscall with a handler, by name.
+// callGroups are the maps of implemented calls, one per area of the ABI;
+// a file that implements a new area adds its map here.
+var callGroups = []map[string]impl{
+	implemented,
+}
+
+// implemented lists the syscalls of the first areas, by name.
 var implemented = map[string]impl{
 	// Files (sys_file.go).
 	"read":       full(sysRead),
@@ -86,7 +92,7 @@ var implemented = map[string]impl{
 	"set_robust_list": partial(sysSetRobustList, "recorded; robust cleanup on thread death is not done yet"),
 	"get_robust_list": full(sysGetRobustList),
 	"rseq":            noEquiv(sysMissing, "ENOSYS, as on a kernel without rseq; glibc falls back"),
-	"futex":           partial(sysFutex, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET; private and shared alike keyed by address"),
+	"futex":           partial(sysFutex, "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, *_BITSET; no PI futexes; shared futexes are keyed by address, not by page"),
 	"arch_prctl":      full(sysArchPrctl),
 
 	// Identity, time and system information (sys_info.go).
@@ -155,8 +161,10 @@ func buildTable() core.SyscallTable {
 	}
 	for nr, name := range syscallNames {
 		e := core.SyscallEntry{Name: name, Support: core.NotYet, Note: "ENOSYS: not implemented yet"}
-		if im, ok := implemented[name]; ok {
-			e.Handler, e.Support, e.Note = im.h, im.support, im.note
+		for _, g := range callGroups {
+			if im, ok := g[name]; ok {
+				e.Handler, e.Support, e.Note = im.h, im.support, im.note
+			}
 		}
 		tb.Entries[nr] = e
 	}
