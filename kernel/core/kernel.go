@@ -19,6 +19,9 @@ type FileSystem interface {
 	Stat(path string, follow bool) (fs.Stat, error)
 	Readlink(path string) (string, error)
 	Access(path string, mode int) error
+	// Canonical resolves a path to its canonical form (no symlinks, "."
+	// or ".."), for chdir.
+	Canonical(path string) (string, fs.Stat, error)
 }
 
 // Config is what a Kernel is built from; cmd/runos fills it in.

@@ -885,3 +885,45 @@ func sysSendfile(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	}
 	return done, nil
 }
+
+// chdirTo makes abs the working directory: it must be a directory the
+// caller may search (chdir(2)). The canonical path is recorded, so getcwd
+// reports no symlinks or "..".
+func chdirTo(t *core.Task, abs string) error {
+	canon, st, err := t.Kernel().FS.Canonical(abs)
+	if err != nil {
+		return err
+	}
+	if st.Mode&fs.ModeTypeMask != fs.ModeDir {
+		return kerr.ENOTDIR
+	}
+	if err := t.Kernel().FS.Access(canon, 1); err != nil {
+		return err
+	}
+	t.Group().SetCwd(canon)
+	return nil
+}
+
+func sysChdir(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	p, err := copyInPath(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	if p == "" {
+		return 0, kerr.ENOENT
+	}
+	abs, err := resolvePath(t, atFDCWD, p)
+	if err != nil {
+		return 0, err
+	}
+	return 0, chdirTo(t, abs)
+}
+
+func sysFchdir(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	d, err := getFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer d.DecRef()
+	return 0, chdirTo(t, d.Path)
+}

@@ -46,6 +46,8 @@ var implemented = map[string]impl{
 	"readlink":   partial(sysReadlink, "/proc/self/exe and host symlinks"),
 	"readlinkat": partial(sysReadlinkat, "/proc/self/exe and host symlinks"),
 	"getcwd":     full(sysGetcwd),
+	"chdir":      full(sysChdir),
+	"fchdir":     full(sysFchdir),
 	"access":     full(sysAccess),
 	"faccessat":  full(sysFaccessat),
 	"faccessat2": full(sysFaccessat2),
