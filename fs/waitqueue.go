@@ -78,3 +78,12 @@ func (q *WaitQueue) Notify(ev Events) {
 		}
 	}
 }
+
+// HostStream is implemented by files that pass through to a host
+// descriptor which may block (a terminal or pipe given to runos). Their
+// Read and Write return EAGAIN instead of blocking the kernel, and the
+// syscall layer waits for the host descriptor with poll(2) in a way a
+// signal can interrupt.
+type HostStream interface {
+	HostFD() int
+}

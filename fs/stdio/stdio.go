@@ -71,22 +71,49 @@ func retry(call func() (int, error)) (int, error) {
 	}
 }
 
-// Read is read(2) on the host stream.
+// Read is read(2) on the host stream, except that it never blocks: if
+// nothing is ready it returns EAGAIN, and the syscall layer waits for the
+// host descriptor where a signal can interrupt the wait (fs.HostStream).
+// A blocked host read could not be interrupted, and Ctrl-C would leave
+// runos waiting for a line that never comes.
 func (f *File) Read(p []byte) (int, error) {
 	if f.closed.Load() {
 		return 0, kerr.EBADF
 	}
+	if len(p) > 0 && !f.ready(unix.POLLIN) {
+		return 0, kerr.EAGAIN
+	}
 	return retry(func() (int, error) { return unix.Read(f.fd, p) })
 }
 
-// Write is write(2) on the host stream. A short write is returned as is:
-// a guest's write(2) may be short on a pipe or terminal too.
+// Write is write(2) on the host stream, returning EAGAIN rather than
+// blocking when a pipe is full, like Read. A short write is returned as
+// is: a guest's write(2) may be short on a pipe or terminal too.
 func (f *File) Write(p []byte) (int, error) {
 	if f.closed.Load() {
 		return 0, kerr.EBADF
 	}
+	if len(p) > 0 && !f.ready(unix.POLLOUT) {
+		return 0, kerr.EAGAIN
+	}
 	return retry(func() (int, error) { return unix.Write(f.fd, p) })
 }
+
+// ready polls the host descriptor without waiting. Errors and hang-ups
+// count as ready: the read or write that follows reports them.
+func (f *File) ready(events int16) bool {
+	fds := [1]unix.PollFd{{Fd: int32(f.fd), Events: events}}
+	for {
+		n, err := unix.Poll(fds[:], 0)
+		if err == unix.EINTR {
+			continue
+		}
+		return err != nil || n > 0
+	}
+}
+
+// HostFD implements fs.HostStream.
+func (f *File) HostFD() int { return f.fd }
 
 // ReadAt is pread(2): ESPIPE unless the stream is seekable.
 func (f *File) ReadAt(p []byte, off int64) (int, error) {

@@ -2,7 +2,6 @@ package linux
 
 import (
 	"strconv"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -89,7 +88,7 @@ func readInto(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int6
 		if !mustWait(d, err) {
 			break
 		}
-		if werr := waitReady(t, d.File.(fs.Pollable), fs.EventIn, time.Time{}); werr != nil {
+		if werr := waitFile(t, d, fs.EventIn); werr != nil {
 			return 0, werr
 		}
 	}
@@ -148,7 +147,7 @@ func writeFrom(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int
 			if !mustWait(d, err) {
 				break
 			}
-			if werr := waitReady(t, d.File.(fs.Pollable), fs.EventOut, time.Time{}); werr != nil {
+			if werr := waitFile(t, d, fs.EventOut); werr != nil {
 				if done > 0 {
 					return done, nil
 				}
@@ -179,8 +178,9 @@ func mustWait(d *fs.FileDescription, err error) bool {
 	if err != kerr.EAGAIN || d.Flags()&fs.FlagNonblock != 0 {
 		return false
 	}
-	_, ok := d.File.(fs.Pollable)
-	return ok
+	_, pollable := d.File.(fs.Pollable)
+	_, host := d.File.(fs.HostStream)
+	return pollable || host
 }
 
 // iovec is struct iovec: base at 0, length at 8.
@@ -842,7 +842,7 @@ func sysSendfile(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 			if !mustWait(in, rerr) || done > 0 {
 				break
 			}
-			if werr := waitReady(t, in.File.(fs.Pollable), fs.EventIn, time.Time{}); werr != nil {
+			if werr := waitFile(t, in, fs.EventIn); werr != nil {
 				return 0, werr
 			}
 		}
@@ -860,7 +860,7 @@ func sysSendfile(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 				continue
 			}
 			if mustWait(out, werr) {
-				if err := waitReady(t, out.File.(fs.Pollable), fs.EventOut, time.Time{}); err == nil {
+				if err := waitFile(t, out, fs.EventOut); err == nil {
 					continue
 				}
 			}

@@ -3,6 +3,8 @@ package linux
 import (
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/fs/epoll"
 	"github.com/runos-project/runos/fs/eventfd"
@@ -21,6 +23,46 @@ func waitReady(t *core.Task, p fs.Pollable, mask fs.Events, deadline time.Time) 
 		return nil
 	}
 	return t.Block(ch, deadline)
+}
+
+// waitHost blocks t until the host descriptor fd reports one of events,
+// or a signal arrives. The host poll(2) runs on a helper goroutine with an
+// eventfd beside fd, so that an interrupted wait can cancel it.
+func waitHost(t *core.Task, fd int, events int16) error {
+	cancel, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+	if err != nil {
+		return kerr.EAGAIN
+	}
+	defer unix.Close(cancel)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: events}, {Fd: int32(cancel), Events: unix.POLLIN}}
+		for {
+			if _, err := unix.Poll(fds, -1); err != unix.EINTR {
+				return
+			}
+		}
+	}()
+	err = t.Block(done, time.Time{})
+	if err != nil {
+		unix.Write(cancel, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+		<-done
+	}
+	return err
+}
+
+// waitFile waits until d's file can do what mask asks: through its wait
+// queue for kernel files, through poll(2) for host streams.
+func waitFile(t *core.Task, d *fs.FileDescription, mask fs.Events) error {
+	if hs, ok := d.File.(fs.HostStream); ok {
+		ev := int16(unix.POLLIN)
+		if mask&fs.EventOut != 0 {
+			ev = unix.POLLOUT
+		}
+		return waitHost(t, hs.HostFD(), ev)
+	}
+	return waitReady(t, d.File.(fs.Pollable), mask, time.Time{})
 }
 
 // eventfd2(2) flags.
