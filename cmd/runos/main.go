@@ -20,8 +20,8 @@ import (
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/kernel/loader"
 	"github.com/runos-project/runos/mm"
-	"github.com/runos-project/runos/personality/linux"
 	"github.com/runos-project/runos/platform"
+	"github.com/runos-project/runos/platform/kvm"
 	"github.com/runos-project/runos/platform/ptrace"
 	"github.com/spf13/pflag"
 )
@@ -45,6 +45,10 @@ type options struct {
 	env         []string
 	clearEnv    bool
 	debug       bool
+	// forcePersonality is set when --personality was given: the first
+	// program then runs under it whatever its ELF says.
+	forcePersonality bool
+	strace           straceFlags
 }
 
 func main() {
@@ -62,8 +66,9 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	f.StringArrayVar(&o.env, "env", nil, "set KEY=VAL in the program's environment (repeatable)")
 	f.BoolVar(&o.clearEnv, "clear-env", false, "start from an empty environment instead of runos's own")
 	f.BoolVar(&o.debug, "debug", false, "print kernel diagnostics on stderr")
+	addStraceFlags(f, &o.strace)
 	f.Usage = func() {
-		fmt.Fprintf(stderr, "usage: runos [flags] PROGRAM [ARGS...]\n       runos syscalls [--personality NAME]\n       runos version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: runos [flags] PROGRAM [ARGS...]\n       runos syscalls [--personality NAME] [--markdown]\n       runos personalities\n       runos version\n\nflags:\n")
 		f.PrintDefaults()
 	}
 	return f
@@ -91,35 +96,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "syscalls":
 		return cmdSyscalls(rest[1:], o.personality, stdout, stderr)
+	case "bench":
+		return cmdBench(rest[1:], stdout, stderr)
+	case "personalities":
+		return cmdPersonalities(stdout)
 	case "help":
 		flags.SetOutput(stdout)
 		flags.Usage()
 		return 0
 	}
+	o.forcePersonality = flags.Changed("personality")
 	return runProgram(o, rest, stderr)
-}
-
-// personalities is the registry of ABIs runos can run.
-func lookupPersonality(name string) (core.Personality, bool) {
-	switch name {
-	case "linux":
-		return linux.New(), true
-	}
-	return nil, false
 }
 
 func newPlatform(name string, mf *mm.MemoryFile) (platform.Platform, error) {
 	switch name {
 	case "ptrace":
 		return ptrace.New(mf.FD())
+	case "kvm":
+		return kvm.New(mf.FD())
 	}
-	return nil, fmt.Errorf("unknown platform %q (have: ptrace)", name)
+	return nil, fmt.Errorf("unknown platform %q (have: ptrace, kvm)", name)
 }
 
 func runProgram(o options, argv []string, stderr io.Writer) int {
 	p, ok := lookupPersonality(o.personality)
 	if !ok {
-		fmt.Fprintf(stderr, "runos: unknown personality %q (have: linux)\n", o.personality)
+		fmt.Fprintf(stderr, "runos: unknown personality %q (have: %s)\n", o.personality, strings.Join(personalityNames(), ", "))
 		return exitUsage
 	}
 	rootDir, err := host.OpenRoot(o.root)
@@ -173,13 +176,26 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 		debug = stderr
 	}
 	k := core.NewKernel(core.Config{Platform: plat, MemoryFile: mf, FS: fsys, Debug: debug})
+	tracer, err := o.strace.tracer(p, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "runos: %v\n", err)
+		return exitUsage
+	}
+	if tracer != nil {
+		k.Tracer = tracer
+	}
 
 	// Signals a user sends runos (Ctrl-C, kill) go to the program, as if
 	// it had been run directly.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 
-	tg, err := k.Start(p, prog, argv, env, stdioFiles, cwd)
+	k.SetPersonalities(registry())
+	var forced core.Personality
+	if o.forcePersonality {
+		forced = p
+	}
+	tg, err := k.Start(forced, p, prog, argv, env, stdioFiles, cwd)
 	if err != nil {
 		return reportExecError(stderr, argv[0], err)
 	}
@@ -190,6 +206,11 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 	}()
 	st := k.Wait(tg)
 	signal.Stop(sigs)
+	if tracer != nil {
+		if err := tracer.finish(); err != nil {
+			fmt.Fprintf(stderr, "runos: --strace: %v\n", err)
+		}
+	}
 	if err := k.FirstInternalError(); err != nil && st.Signal == core.SIGKILL {
 		return exitInternalErr
 	}

@@ -25,6 +25,8 @@ func (t *Task) Block(ch <-chan struct{}, deadline time.Time) error {
 		defer tm.Stop()
 		timeout = tm.C
 	}
+	// Waiting is not CPU time (cputime.go).
+	defer t.blockedFor(time.Now())
 	for {
 		select {
 		case <-ch:

@@ -32,6 +32,7 @@ func (t *Task) NewThread() (*Task, error) {
 	c.State.FP = t.State.FP.Clone()
 	c.State.FPDirty = true
 	c.sigMask = t.sigMask
+	c.sched = t.sched.forChild()
 	tg.tasks = append(tg.tasks, c)
 	k.tasks[c.tid] = c
 	k.mmUsers[c.mm]++

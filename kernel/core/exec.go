@@ -43,8 +43,12 @@ func (t *Task) BeginExec() {
 	}
 	t.fds.CloseExec()
 	tg.handlers.ResetForExec()
+	tg.deletePosixTimers() // timer_create(2), NOTES; interval timers stay
 	t.altStack = SignalStack{Flags: SSDisable}
 	t.ClearChildTID = 0
+	// Linux's exec_mm_release: locks on the robust list of the old
+	// program die with it.
+	t.releaseFutexes(false)
 	t.RobustList, t.RobustLen = 0, 0
 	k.mu.Lock()
 	tg.execed = true

@@ -1,5 +1,7 @@
 package core
 
+import "time"
+
 // Job control: stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) stop
 // every thread of a process until SIGCONT, and the parent hears of both
 // through SIGCHLD and wait (see signal(7), "Standard signals", and
@@ -36,10 +38,12 @@ func (t *Task) parkIfStopped() {
 		}
 		ch := tg.contCh
 		tg.mu.Unlock()
+		start := time.Now()
 		select {
 		case <-ch:
 		case <-t.wake:
 		}
+		t.blockedFor(start)
 	}
 }
 
@@ -93,5 +97,5 @@ func (tg *ThreadGroup) tellParent(code int32, sig Signal) {
 	if code == cldContinued {
 		status = int32(SIGCONT)
 	}
-	parent.SendSignal(&SigInfo{Signo: SIGCHLD, Code: code, PID: int32(tg.pid), Status: status})
+	parent.SendSignal(&SigInfo{Signo: SIGCHLD, Code: code, PID: int32(tg.pid), UID: tg.Credentials().UID, Status: status})
 }

@@ -64,9 +64,18 @@ type Kernel struct {
 	init    *ThreadGroup
 	futexes futexTable
 	mmUsers map[*mm.MM]int // tasks using each address space
+	// personalities are the ABIs exec chooses among (select.go).
+	personalities []Personality
+
+	// Tracer, when set before Start, sees every syscall, signal and
+	// exit (trace.go); nil means no tracing.
+	Tracer Tracer
 
 	// MaxProcs caps the number of processes (--max-procs); 0: no cap.
 	MaxProcs int
+	// InitCreds are the first process's credentials (--user); set
+	// before Start.
+	InitCreds Credentials
 
 	// internalErr records the first error the kernel itself hit (not a
 	// guest error); runos reports it.
@@ -147,8 +156,14 @@ func (k *Kernel) Init() *ThreadGroup { return k.init }
 
 var stdioNames = [3]string{"/dev/stdin", "/dev/stdout", "/dev/stderr"}
 
-// Start creates PID 1 running path under personality p and starts it.
-func (k *Kernel) Start(p Personality, path string, argv, envv []string, stdio [3]fs.File, cwd string) (*ThreadGroup, error) {
+// Start creates PID 1 running path and starts it. forced is the
+// personality the user named (--personality), or nil to choose as exec
+// does; def is the personality a non-ELF program (a script) starts under.
+func (k *Kernel) Start(forced, def Personality, path string, argv, envv []string, stdio [3]fs.File, cwd string) (*ThreadGroup, error) {
+	p := def
+	if forced != nil {
+		p = forced
+	}
 	fds := NewFDTable()
 	for i, f := range stdio {
 		// The host descriptor decides what is allowed; a read of a
@@ -171,7 +186,13 @@ func (k *Kernel) Start(p Personality, path string, argv, envv []string, stdio [3
 	// Exec runs on the task's own goroutine, because mm faults and the
 	// platform context belong to the task's host thread.
 	errc := make(chan error, 1)
-	go t.run(func() error { return p.Exec(t, path, argv, envv) }, errc)
+	go t.run(func() error {
+		err := t.execFirst(forced, path, argv, envv)
+		if tr := k.Tracer; tr != nil && err == nil {
+			tr.ProgramStart(t, path, argv, envv)
+		}
+		return err
+	}, errc)
 	if err := <-errc; err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/kernel/loader"
 	"github.com/runos-project/runos/platform"
 )
 
@@ -10,6 +11,14 @@ import (
 type Personality interface {
 	// Name is the name --personality takes ("linux").
 	Name() string
+
+	// Description is one line for `runos personalities`.
+	Description() string
+
+	// Match says whether this personality runs img, and how sure it is:
+	// at exec the registered personality with the highest priority wins
+	// (see select.go for the conventional priorities).
+	Match(img *loader.Image) (priority int, ok bool)
 
 	// Table is the syscall table; docs and `runos syscalls` read it.
 	Table() *SyscallTable

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"time"
+
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/mm"
 )
@@ -17,6 +19,11 @@ type ForkOptions struct {
 	Vfork        bool   // CLONE_VFORK: the parent waits until exec or exit
 	Parent       bool   // CLONE_PARENT: the child's parent is our parent
 	ExitSignal   Signal // what the parent gets at the child's end
+	// ProcLimit is the caller's RLIMIT_NPROC: how many processes its
+	// real user may have (EAGAIN beyond; root is exempt, see creds.go).
+	// 0 is no limit: a limit of 0 works as 1 would, because the caller
+	// counts itself.
+	ProcLimit uint64
 }
 
 // Fork creates a new process whose single task is a copy of t (fork(2),
@@ -53,7 +60,7 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 	}
 
 	k.mu.Lock()
-	if k.MaxProcs > 0 && len(k.groups) >= k.MaxProcs {
+	if k.MaxProcs > 0 && len(k.groups) >= k.MaxProcs || k.overProcLimitLocked(t.tg, o.ProcLimit) {
 		k.mu.Unlock()
 		if !o.ShareVM {
 			m.Release()
@@ -79,7 +86,9 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 		tg.Limits[r] = l
 	}
 	tg.DumpsCore = t.tg.DumpsCore
+	tg.creds = t.tg.creds
 	mask := t.sigMask
+	sched := t.sched.forChild()
 	t.tg.mu.Unlock()
 	if o.Vfork {
 		tg.vforkDone = make(chan struct{})
@@ -100,6 +109,7 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 	c.State.FPDirty = true
 	c.sigMask = mask
 	c.altStack = t.altStack
+	c.sched = sched
 	tg.tasks = []*Task{c}
 	k.tasks[id] = c
 	k.groups[id] = tg
@@ -112,6 +122,7 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 // exits (vfork(2)). It is not interruptible by signals, as on Linux.
 func (t *Task) WaitVfork(child *Task) {
 	if ch := child.tg.vforkDone; ch != nil {
+		defer t.blockedFor(time.Now())
 		<-ch
 	}
 }
@@ -193,7 +204,7 @@ func (k *Kernel) groupExited(tg *ThreadGroup) {
 	k.mu.Unlock()
 
 	if sig != 0 {
-		info := &SigInfo{Signo: sig, PID: int32(tg.pid), Code: cldExited, Status: int32(st.Code)}
+		info := &SigInfo{Signo: sig, PID: int32(tg.pid), UID: tg.Credentials().UID, Code: cldExited, Status: int32(st.Code)}
 		if st.Signal != 0 {
 			info.Code, info.Status = cldKilled, int32(st.Signal)
 			if st.Core {
@@ -218,7 +229,9 @@ func (k *Kernel) groupExited(tg *ThreadGroup) {
 		}
 	}
 	tg.releaseVfork()
+	tg.stopTimers()
 	close(tg.done)
+	tg.notifyPIDFiles()
 }
 
 // notifyChildLocked wakes every thread of tg waiting for a child; the
@@ -263,6 +276,8 @@ type WaitResult struct {
 	Kind   WaitKind
 	Status ExitStatus // for WaitExited
 	Signal Signal     // the stop signal for WaitStopped
+	UID    uint32     // the child's real user ID (waitid's si_uid)
+	Usage  Rusage     // the child's usage and its reaped children's
 }
 
 // Wait waits for a child state change (wait4(2), waitid(2)). It returns
@@ -281,9 +296,11 @@ func (t *Task) Wait(o WaitOptions) (WaitResult, error) {
 				continue
 			}
 			found = true
+			usage := c.usageBoth()
 			if c.zombie && o.Exited {
-				r := WaitResult{PID: c.pid, Kind: WaitExited, Status: c.exitStatus}
+				r := WaitResult{PID: c.pid, Kind: WaitExited, Status: c.exitStatus, UID: c.Credentials().UID, Usage: usage}
 				if !o.NoWait {
+					t.tg.addReapedChild(usage)
 					delete(t.tg.children, c)
 					delete(k.groups, c.pid)
 				}
@@ -291,8 +308,9 @@ func (t *Task) Wait(o WaitOptions) (WaitResult, error) {
 				return r, nil
 			}
 			c.mu.Lock()
+			uid := c.credsLocked().UID
 			if o.Stopped && c.stopped && c.stopReport {
-				r := WaitResult{PID: c.pid, Kind: WaitStopped, Signal: c.stopSig}
+				r := WaitResult{PID: c.pid, Kind: WaitStopped, Signal: c.stopSig, UID: uid, Usage: usage}
 				if !o.NoWait {
 					c.stopReport = false
 				}
@@ -301,7 +319,7 @@ func (t *Task) Wait(o WaitOptions) (WaitResult, error) {
 				return r, nil
 			}
 			if o.Continued && c.contReport {
-				r := WaitResult{PID: c.pid, Kind: WaitContinued}
+				r := WaitResult{PID: c.pid, Kind: WaitContinued, UID: uid, Usage: usage}
 				if !o.NoWait {
 					c.contReport = false
 				}

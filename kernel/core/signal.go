@@ -144,6 +144,13 @@ type SigInfo struct {
 	Addr   uintptr // fault address
 	Status int32
 	Value  uint64
+	// SI_TIMER signals (see timer_create(2)): the timer's ID and the
+	// expirations that happened while this signal was pending.
+	TimerID int32
+	Overrun int32
+
+	// timer is the POSIX timer that queued this signal, if any.
+	timer *posixTimer
 }
 
 // si_code values the core itself produces.

@@ -18,10 +18,21 @@ func (t *Task) dequeueSignal() (SigInfo, bool) {
 // to the guest: a handler gets a frame built by the personality; a default
 // action may end the group. It runs on the task's own goroutine.
 func (t *Task) deliverSignals() {
+	tr := t.k.Tracer
+	if tr != nil {
+		t.reportIgnoredSignals(tr)
+	}
 	for !t.killed.Load() {
-		info, ok := t.dequeueSignal()
+		next, ok := t.dequeueSignal()
 		if !ok {
 			break
+		}
+		// info escapes (the tracer and the personality take &info):
+		// copy it only for a signal that is delivered, so that the
+		// common case, nothing pending, allocates nothing.
+		info := next
+		if tr != nil {
+			tr.Signal(t, &info)
 		}
 		sig := info.Signo
 		act := t.tg.handlers.Get(sig)

@@ -52,6 +52,8 @@ func (tg *ThreadGroup) send(target *Task, info *SigInfo) {
 				}
 			}
 		}
+	} else if tg.k.Tracer != nil {
+		tg.traceIgnoredLocked(target, info)
 	}
 	tg.mu.Unlock()
 	if resumed {

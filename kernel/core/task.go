@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/arch"
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/mm"
@@ -34,6 +35,8 @@ type Task struct {
 	hasSaved  bool
 	pending   sigQueue
 	altStack  SignalStack
+	// traceIgnored holds ignored signals for a Tracer to see (trace.go).
+	traceIgnored *sigQueue
 
 	// wake is signalled when the task should look at its signals or exit
 	// while blocked in the kernel.
@@ -51,14 +54,22 @@ type Task struct {
 	ClearChildTID uintptr
 	// RobustList is set_robust_list(2)'s head.
 	RobustList, RobustLen uintptr
+	// futexExited is set, under the futex table lock, once the dying
+	// task has released its futexes (futex_robust.go).
+	futexExited bool
 
 	// Comm is the task's name (prctl PR_SET_NAME, /proc/pid/comm).
 	Comm string
+
+	// sched are the scheduling attributes (sched.go), guarded by tg.mu.
+	sched SchedAttr
 
 	// PersonalityData is per-ABI state a personality keeps on the task.
 	PersonalityData any
 
 	exitCode int
+
+	cpu taskCPU // CPU-time accounting (cputime.go)
 }
 
 func newTask(k *Kernel, tg *ThreadGroup, tid int, p Personality) *Task {
@@ -178,6 +189,13 @@ type ThreadGroup struct {
 	// Limits are the resource limits (getrlimit(2)), indexed by the
 	// personality's own resource numbers.
 	Limits map[int]Rlimit
+	// creds are the process's credentials (creds.go), guarded by mu;
+	// nil means the Kernel's InitCreds.
+	creds *Credentials
+
+	cpu       groupCPU     // CPU time of the threads and reaped children (cputime.go)
+	timers    groupTimers  // interval and POSIX timers (timer.go)
+	exitQueue fs.WaitQueue // pidfds polling for the exit (pidfd.go)
 }
 
 // Rlimit is one resource limit.

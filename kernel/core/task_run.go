@@ -33,6 +33,7 @@ func (t *Task) run(start func() error, started chan<- error) {
 	t.tg.mu.Lock() // kick reads t.ctx under tg.mu
 	t.ctx = ctx
 	t.tg.mu.Unlock()
+	t.startCPUClock()
 	if start != nil {
 		err := start()
 		started <- err
@@ -50,7 +51,9 @@ func (t *Task) run(start func() error, started chan<- error) {
 		if t.killed.Load() {
 			break
 		}
+		t.enterGuest()
 		ev, err := ctx.Switch(t.mm.AddressSpace(), &t.State)
+		t.leaveGuest()
 		if err != nil {
 			t.k.InternalError(fmt.Errorf("task %d: switch: %w", t.tid, err))
 			t.tg.Exit(ExitStatus{Signal: SIGKILL})
@@ -89,6 +92,7 @@ func (t *Task) handleFault(ev platform.Event) {
 	if ev.Vector == platform.VectorPageFault {
 		err = t.mm.HandleFault(ev)
 		if err == nil {
+			t.tg.noteRSS(t.mm) // only faults make the address space grow
 			return
 		}
 		if errors.Is(err, kerr.ENOMEM) {
@@ -117,15 +121,19 @@ func (t *Task) exit() {
 	if ctx != nil {
 		ctx.Release()
 	}
+	// Robust and PI futexes first, while the memory is still there.
+	t.releaseFutexes(true)
 	if t.ClearChildTID != 0 && t.mm != nil {
 		// set_tid_address(2): write 0 and wake one waiter, which is how
-		// pthread_join learns that a thread is gone.
+		// pthread_join learns that a thread is gone. The wake is a
+		// shared one, as Linux's.
 		var zero [4]byte
 		if _, err := t.mm.CopyOut(t.ClearChildTID, zero[:]); err == nil {
-			t.FutexWake(t.ClearChildTID, 1, FutexBitsetAll)
+			t.FutexWake(t.ClearChildTID, false, 1, FutexBitsetAll)
 		}
 	}
 	t.k.removeTask(t)
+	t.tg.noteRSS(t.mm)
 	if t.fds != nil {
 		t.fds.Release()
 	}
@@ -147,7 +155,14 @@ func (t *Task) exit() {
 	}
 	close(tg.threadGone)
 	tg.threadGone = make(chan struct{})
+	st := ExitStatus{Code: t.exitCode}
+	if tg.exiting {
+		st = tg.exitStatus
+	}
 	tg.mu.Unlock()
+	if tr := t.k.Tracer; tr != nil {
+		tr.TaskExit(t, st)
+	}
 	if last {
 		t.k.groupExited(tg)
 	}

@@ -68,6 +68,9 @@ const (
 	ERESTARTNOHAND
 	// ERESTART_RESTARTBLOCK restarts through restart_syscall.
 	ERESTART_RESTARTBLOCK
+	// ERESTARTNOINTR always restarts, even after a handler without
+	// SA_RESTART (FUTEX_LOCK_PI: a lock call never fails with EINTR).
+	ERESTARTNOINTR
 	numErrors
 )
 
@@ -89,6 +92,7 @@ var names = [...]string{
 	ETIMEDOUT: "ETIMEDOUT", EOWNERDEAD: "EOWNERDEAD",
 	ENOTRECOVERABLE: "ENOTRECOVERABLE", ERESTARTSYS: "ERESTARTSYS",
 	ERESTARTNOHAND: "ERESTARTNOHAND", ERESTART_RESTARTBLOCK: "ERESTART_RESTARTBLOCK",
+	ERESTARTNOINTR: "ERESTARTNOINTR",
 }
 
 // Name returns the symbolic name ("ENOENT").
@@ -103,5 +107,5 @@ func (e Error) Error() string { return e.Name() }
 
 // IsRestart reports whether e is one of the internal restart requests.
 func (e Error) IsRestart() bool {
-	return e == ERESTARTSYS || e == ERESTARTNOHAND || e == ERESTART_RESTARTBLOCK
+	return e == ERESTARTSYS || e == ERESTARTNOHAND || e == ERESTART_RESTARTBLOCK || e == ERESTARTNOINTR
 }

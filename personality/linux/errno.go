@@ -23,7 +23,7 @@ var errnos = [kerr.NumErrors]uint16{
 	kerr.ENOTRECOVERABLE: 131,
 	// The restart codes are Linux's internal ones (<linux/errno.h>); a
 	// guest only sees them if a bug lets one escape.
-	kerr.ERESTARTSYS: 512, kerr.ERESTARTNOHAND: 514, kerr.ERESTART_RESTARTBLOCK: 516,
+	kerr.ERESTARTSYS: 512, kerr.ERESTARTNOINTR: 513, kerr.ERESTARTNOHAND: 514, kerr.ERESTART_RESTARTBLOCK: 516,
 }
 
 const (

@@ -91,7 +91,7 @@ func doExecve(t *core.Task, dirfd int, pathAddr, argvAddr, envpAddr, flags uintp
 		// programs that assume argc >= 1 do not misread envp.
 		argv = []string{""}
 	}
-	if err := t.Personality().Exec(t, abs, argv, envv); err != nil {
+	if err := t.Execve(abs, argv, envv); err != nil {
 		return 0, err
 	}
 	return 0, nil

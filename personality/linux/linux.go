@@ -8,6 +8,7 @@ package linux
 import (
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/kernel/loader"
 )
 
 // Linux is the personality. It holds no per-task state; that lives in
@@ -31,6 +32,23 @@ func (l *Linux) Description() string {
 	return "Linux x86-64 ABI: runs unmodified static Linux programs"
 }
 
+// Match implements core.Personality: Linux runs every x86-64 ELF file,
+// as the fallback, unless a "runos" note names another personality; an
+// OSABI of GNU/Linux makes it surer.
+func (l *Linux) Match(img *loader.Image) (int, bool) {
+	if n := core.RunosNote(img); n != "" && n != "linux" {
+		return 0, false
+	}
+	if n := core.RunosNote(img); n == "linux" {
+		return core.PriorityNote, true
+	}
+	const osabiGNU = 3
+	if img.OSABI == osabiGNU {
+		return core.PriorityOSABI, true
+	}
+	return core.PriorityDefault, true
+}
+
 // Table implements core.Personality.
 func (l *Linux) Table() *core.SyscallTable { return &l.table }
 
@@ -45,12 +63,19 @@ func (l *Linux) Syscall(t *core.Task) {
 		uintptr(r.Rdi), uintptr(r.Rsi), uintptr(r.Rdx),
 		uintptr(r.R10), uintptr(r.R8), uintptr(r.R9),
 	}
+	tr := t.Kernel().Tracer
+	if tr != nil {
+		tr.SyscallEnter(t, nr, args)
+	}
 	var ret uintptr
 	var err error
 	if e := l.table.Lookup(nr); e != nil && e.Handler != nil {
 		ret, err = e.Handler(t, args)
 	} else {
 		ret, err = l.table.Missing(t, args)
+	}
+	if tr != nil {
+		tr.SyscallExit(t, nr, args, ret, err)
 	}
 	if err == nil {
 		r.Rax = uint64(ret)
@@ -73,6 +98,8 @@ func (l *Linux) InterruptedSyscall(t *core.Task, e kerr.Error, act *core.SigActi
 		restart = act == nil || act.Flags&core.SARestart != 0
 	case kerr.ERESTARTNOHAND, kerr.ERESTART_RESTARTBLOCK:
 		restart = act == nil
+	case kerr.ERESTARTNOINTR:
+		restart = true
 	}
 	if restart {
 		r.Rax = r.OrigRax

@@ -277,6 +277,13 @@ func encodeSiginfo(b []byte, info *core.SigInfo) {
 		le.PutUint64(b[16:], uint64(info.Addr)) // si_addr
 		return
 	}
+	if info.Code == core.SITimer {
+		// _sigfault's neighbour _timer: si_tid, si_overrun, si_value.
+		le.PutUint32(b[16:], uint32(info.TimerID))
+		le.PutUint32(b[20:], uint32(info.Overrun))
+		le.PutUint64(b[24:], info.Value)
+		return
+	}
 	le.PutUint32(b[16:], uint32(info.PID))
 	le.PutUint32(b[20:], info.UID)
 	if info.Signo == core.SIGCHLD {

@@ -2,8 +2,6 @@ package linux
 
 import (
 	"crypto/rand"
-	"os"
-	"runtime"
 
 	"golang.org/x/sys/unix"
 
@@ -22,13 +20,6 @@ func sysGettid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 func sysGetppid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return uintptr(t.Group().PPID()), nil
 }
-
-// The sandbox user is, for now, the user runos runs as; --user arrives
-// with the credentials of the processes issue.
-func sysGetuid(t *core.Task, a core.SyscallArgs) (uintptr, error)  { return uintptr(os.Getuid()), nil }
-func sysGeteuid(t *core.Task, a core.SyscallArgs) (uintptr, error) { return uintptr(os.Geteuid()), nil }
-func sysGetgid(t *core.Task, a core.SyscallArgs) (uintptr, error)  { return uintptr(os.Getgid()), nil }
-func sysGetegid(t *core.Task, a core.SyscallArgs) (uintptr, error) { return uintptr(os.Getegid()), nil }
 
 func sysUname(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	var host unix.Utsname
@@ -82,28 +73,6 @@ func sysGetrandom(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		}
 	}
 	return done, nil
-}
-
-func sysSchedGetaffinity(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	if pid := int(int32(a[0])); pid != 0 && t.Kernel().TaskByTID(pid) == nil {
-		return 0, kerr.ESRCH
-	}
-	// The mask is as long as nr_cpu_ids bits rounded up to longs: 8 bytes
-	// here. A buffer shorter than that, or not a multiple of 8, is
-	// EINVAL (sched_setaffinity(2)).
-	size := a[1]
-	if size < 8 || size%8 != 0 {
-		return 0, kerr.EINVAL
-	}
-	var b [8]byte
-	n := runtime.NumCPU()
-	for i := 0; i < n && i < 64; i++ {
-		b[i/8] |= 1 << (i % 8)
-	}
-	if _, err := t.MM().CopyOut(a[2], b[:]); err != nil {
-		return 0, err
-	}
-	return 8, nil
 }
 
 func sysGetcpu(t *core.Task, a core.SyscallArgs) (uintptr, error) {

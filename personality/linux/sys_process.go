@@ -1,6 +1,9 @@
 package linux
 
 import (
+	"time"
+
+	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
 )
@@ -188,7 +191,7 @@ func sysWait4(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		}
 	}
 	if ruAddr != 0 {
-		if err := copyOutRusage(t, ruAddr); err != nil {
+		if err := copyOutRusage(t, ruAddr, r.Usage); err != nil {
 			return 0, err
 		}
 	}
@@ -197,9 +200,10 @@ func sysWait4(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 
 // waitid id types.
 const (
-	pAll  = 0
-	pPID  = 1
-	pPGID = 2
+	pAll   = 0
+	pPID   = 1
+	pPGID  = 2
+	pPIDFD = 3
 )
 
 func sysWaitid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -207,6 +211,7 @@ func sysWaitid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if opts&^wKnownWaitid != 0 || opts&(wExited|wStopped|wContinued) == 0 {
 		return 0, kerr.EINVAL
 	}
+	nonblock := false
 	o := core.WaitOptions{
 		Exited:    opts&wExited != 0,
 		Stopped:   opts&wStopped != 0,
@@ -231,12 +236,29 @@ func sysWaitid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		if id == 0 {
 			o.PGID = t.Group().ProcessGroup()
 		}
+	case pPIDFD:
+		// The process a pidfd names; with PIDFD_NONBLOCK, a wait that
+		// would block fails with EAGAIN (pidfd_open(2)).
+		if id < 0 {
+			return 0, kerr.EINVAL
+		}
+		f, status, err := getPidfd(t, uintptr(id))
+		if err != nil {
+			return 0, err
+		}
+		o.PID = f.Group().PID()
+		if status&fs.FlagNonblock != 0 && !o.NoHang {
+			o.NoHang, nonblock = true, true
+		}
 	default:
 		return 0, kerr.EINVAL
 	}
 	r, err := t.Wait(o)
 	if err != nil {
 		return 0, err
+	}
+	if nonblock && r.PID == 0 {
+		return 0, kerr.EAGAIN
 	}
 	if infoAddr != 0 {
 		// siginfo for SIGCHLD: signo, errno, code, pid, uid, status.
@@ -262,17 +284,21 @@ func sysWaitid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		}
 	}
 	if ruAddr != 0 {
-		if err := copyOutRusage(t, ruAddr); err != nil {
+		if err := copyOutRusage(t, ruAddr, r.Usage); err != nil {
 			return 0, err
 		}
 	}
 	return 0, nil
 }
 
-// copyOutRusage writes a struct rusage (144 bytes). CPU-time accounting
-// per task is not kept yet, so every field is zero.
-func copyOutRusage(t *core.Task, addr uintptr) error {
+// copyOutRusage writes a struct rusage (144 bytes): ru_utime and
+// ru_stime as timevals, then fourteen longs of which runos keeps only
+// ru_maxrss (in KiB).
+func copyOutRusage(t *core.Task, addr uintptr, ru core.Rusage) error {
 	var b [144]byte
+	putTimeval(b[0:], ru.User)
+	putTimeval(b[16:], ru.Sys)
+	le.PutUint64(b[32:], uint64(ru.MaxRSS/1024))
 	_, err := t.MM().CopyOut(addr, b[:])
 	return err
 }
@@ -285,17 +311,33 @@ const (
 )
 
 func sysGetrusage(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	var ru core.Rusage
 	switch int(int32(a[0])) {
-	case rusageSelf, rusageChildren, rusageThread:
+	case rusageSelf:
+		ru = t.Group().Usage()
+	case rusageChildren:
+		ru = t.Group().ChildrenUsage()
+	case rusageThread:
+		ru = t.Usage()
 	default:
 		return 0, kerr.EINVAL
 	}
-	return 0, copyOutRusage(t, a[1])
+	return 0, copyOutRusage(t, a[1], ru)
 }
+
+// clockTicks converts a duration to clock_t ticks of USER_HZ (100 a
+// second, the AT_CLKTCK the auxiliary vector announces).
+func clockTicks(d time.Duration) uint64 { return uint64(d / (time.Second / 100)) }
 
 func sysTimes(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if a[0] != 0 {
-		var b [32]byte // struct tms: four clock_t, zero until accounting exists
+		// struct tms: tms_utime, tms_stime, tms_cutime, tms_cstime.
+		self, children := t.Group().Usage(), t.Group().ChildrenUsage()
+		var b [32]byte
+		le.PutUint64(b[0:], clockTicks(self.User))
+		le.PutUint64(b[8:], clockTicks(self.Sys))
+		le.PutUint64(b[16:], clockTicks(children.User))
+		le.PutUint64(b[24:], clockTicks(children.Sys))
 		if _, err := t.MM().CopyOut(a[0], b[:]); err != nil {
 			return 0, err
 		}

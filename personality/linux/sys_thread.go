@@ -123,55 +123,71 @@ func sysGetRobustList(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return 0, copyOutU64(t, a[2], uint64(target.RobustLen))
 }
 
-// futex(2) operations.
+// futex(2) operations and flags, from <linux/futex.h>.
 const (
-	futexWait         = 0
-	futexWake         = 1
-	futexRequeue      = 3
-	futexCmpRequeue   = 4
-	futexWakeOp       = 5
-	futexWaitBitset   = 9
-	futexWakeBitset   = 10
-	futexPrivateFlag  = 128
-	futexClockRealtim = 256
-	futexCmdMask      = ^(futexPrivateFlag | futexClockRealtim)
+	futexWait          = 0
+	futexWake          = 1
+	futexRequeue       = 3
+	futexCmpRequeue    = 4
+	futexWakeOp        = 5
+	futexLockPI        = 6
+	futexUnlockPI      = 7
+	futexTrylockPI     = 8
+	futexWaitBitset    = 9
+	futexWakeBitset    = 10
+	futexWaitRequeuePI = 11
+	futexLockPI2       = 13
+	futexPrivateFlag   = 128
+	futexClockRealtime = 256
+	futexCmdMask       = ^(futexPrivateFlag | futexClockRealtime)
 )
 
+// sysFutex decodes futex(2) in the order Linux checks it: the timeout
+// first (EFAULT, EINVAL), then the clock flag (ENOSYS), then the
+// operation (ENOSYS), then the operation's own arguments.
 func sysFutex(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	addr, op, val, timeout, val3 := a[0], int(int32(a[1])), uint32(a[2]), a[3], uint32(a[5])
+	addr, op, val, timeout, addr2, val3 := a[0], int(int32(a[1])), uint32(a[2]), a[3], a[4], uint32(a[5])
 	cmd := op & futexCmdMask
-	if addr&3 != 0 {
-		return 0, kerr.EINVAL
+	private := op&futexPrivateFlag != 0
+	realtime := op&futexClockRealtime != 0
+
+	var deadline time.Time
+	switch cmd {
+	case futexWait, futexWaitBitset, futexLockPI, futexLockPI2, futexWaitRequeuePI:
+		if timeout == 0 {
+			break
+		}
+		ts, err := copyInTimespec(t, timeout)
+		if err != nil {
+			return 0, err
+		}
+		if !ts.valid() {
+			return 0, kerr.EINVAL
+		}
+		switch {
+		case cmd == futexWait:
+			// FUTEX_WAIT's timeout is relative (futex(2)); with
+			// FUTEX_CLOCK_REALTIME the call fails below, as Linux's
+			// does.
+			deadline = time.Now().Add(ts.duration())
+		case cmd == futexLockPI || realtime:
+			// FUTEX_LOCK_PI's is absolute on CLOCK_REALTIME.
+			deadline = time.Unix(ts.sec, ts.nsec)
+		default:
+			deadline = monotonicDeadline(ts)
+		}
 	}
+	if realtime && cmd != futexWaitBitset && cmd != futexWaitRequeuePI && cmd != futexLockPI2 {
+		return 0, kerr.ENOSYS
+	}
+
 	switch cmd {
 	case futexWait, futexWaitBitset:
 		bitset := core.FutexBitsetAll
 		if cmd == futexWaitBitset {
 			bitset = val3
 		}
-		var deadline time.Time
-		if timeout != 0 {
-			ts, err := copyInTimespec(t, timeout)
-			if err != nil {
-				return 0, err
-			}
-			if !ts.valid() {
-				return 0, kerr.EINVAL
-			}
-			if cmd == futexWait {
-				// FUTEX_WAIT's timeout is relative (futex(2)).
-				deadline = time.Now().Add(ts.duration())
-			} else if op&futexClockRealtim != 0 {
-				deadline = time.Unix(ts.sec, ts.nsec)
-			} else {
-				deadline = monotonicDeadline(ts)
-			}
-		}
-		err := t.FutexWait(addr, val, bitset, deadline)
-		if err == kerr.ETIMEDOUT {
-			return 0, kerr.ETIMEDOUT
-		}
-		return 0, err
+		return 0, t.FutexWait(addr, private, val, bitset, deadline)
 	case futexWake, futexWakeBitset:
 		bitset := core.FutexBitsetAll
 		if cmd == futexWakeBitset {
@@ -180,36 +196,31 @@ func sysFutex(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 				return 0, kerr.EINVAL
 			}
 		}
-		n := int(int32(val))
-		if n < 0 {
-			n = 0
-		}
-		return uintptr(t.FutexWake(addr, n, bitset)), nil
+		n, err := t.FutexWake(addr, private, max(int(int32(val)), 0), bitset)
+		return uintptr(n), err
 	case futexRequeue, futexCmpRequeue:
 		// The fourth argument is not a timeout here but val2, the
 		// number to requeue (futex(2)).
-		addr2 := a[4]
-		if addr2&3 != 0 {
-			return 0, kerr.EINVAL
-		}
 		nWake, nRequeue := int(int32(val)), int(int32(timeout))
 		if nWake < 0 || nRequeue < 0 {
 			return 0, kerr.EINVAL
 		}
-		n, err := t.FutexRequeue(addr, addr2, nWake, nRequeue, cmd == futexCmpRequeue, val3)
+		n, err := t.FutexRequeue(addr, addr2, private, nWake, nRequeue, cmd == futexCmpRequeue, val3)
 		return uintptr(n), err
 	case futexWakeOp:
-		addr2 := a[4]
-		if addr2&3 != 0 {
-			return 0, kerr.EINVAL
-		}
-		op, cmp, err := decodeWakeOp(val3)
-		if err != nil {
-			return 0, err
-		}
-		n, err := t.FutexWakeOp(addr, addr2, max(int(int32(val)), 0), max(int(int32(timeout)), 0), op, cmp)
+		op, cmp := decodeWakeOp(val3)
+		n, err := t.FutexWakeOp(addr, addr2, private, max(int(int32(val)), 0), max(int(int32(timeout)), 0), op, cmp)
 		return uintptr(n), err
+	case futexLockPI, futexLockPI2:
+		return 0, t.FutexLockPI(addr, private, false, deadline)
+	case futexTrylockPI:
+		return 0, t.FutexLockPI(addr, private, true, time.Time{})
+	case futexUnlockPI:
+		return 0, t.FutexUnlockPI(addr, private)
 	}
+	// FUTEX_FD (2) is gone since Linux 2.6.26; FUTEX_WAIT_REQUEUE_PI and
+	// FUTEX_CMP_REQUEUE_PI are not implemented (no libc uses them since
+	// glibc 2.25's condition variables).
 	return 0, kerr.ENOSYS
 }
 
@@ -245,19 +256,18 @@ func sysArchPrctl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 
 // decodeWakeOp splits FUTEX_WAKE_OP's encoded operation (futex(2)):
 // op:4 (with FUTEX_OP_OPARG_SHIFT 8) cmp:4 oparg:12 cmparg:12, both
-// arguments sign-extended.
-func decodeWakeOp(v uint32) (func(uint32) uint32, func(uint32) bool, error) {
+// arguments sign-extended. An unknown operation or comparison comes back
+// nil: the core fails the call with ENOSYS at the point Linux does.
+func decodeWakeOp(v uint32) (op func(uint32) uint32, cmp func(uint32) bool) {
 	opNum, cmpNum := (v>>28)&0xf, (v>>24)&0xf
 	oparg := uint32(int32(v<<8) >> 20)
 	cmparg := uint32(int32(v<<20) >> 20)
 	if opNum&8 != 0 {
-		if oparg > 31 {
-			return nil, nil, kerr.EINVAL
-		}
-		oparg = 1 << oparg
+		// Linux masks a shift out of range (with a warning in its log)
+		// rather than failing.
+		oparg = 1 << (oparg & 31)
 		opNum &^= 8
 	}
-	var op func(uint32) uint32
 	switch opNum {
 	case 0:
 		op = func(uint32) uint32 { return oparg }
@@ -269,11 +279,8 @@ func decodeWakeOp(v uint32) (func(uint32) uint32, func(uint32) bool, error) {
 		op = func(o uint32) uint32 { return o &^ oparg }
 	case 4:
 		op = func(o uint32) uint32 { return o ^ oparg }
-	default:
-		return nil, nil, kerr.ENOSYS
 	}
 	c := int32(cmparg)
-	var cmp func(uint32) bool
 	switch cmpNum {
 	case 0:
 		cmp = func(o uint32) bool { return int32(o) == c }
@@ -287,8 +294,6 @@ func decodeWakeOp(v uint32) (func(uint32) uint32, func(uint32) bool, error) {
 		cmp = func(o uint32) bool { return int32(o) > c }
 	case 5:
 		cmp = func(o uint32) bool { return int32(o) >= c }
-	default:
-		return nil, nil, kerr.ENOSYS
 	}
-	return op, cmp, nil
+	return op, cmp
 }

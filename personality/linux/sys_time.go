@@ -55,7 +55,7 @@ const (
 
 // hostClock maps a guest clock to the host clock that serves it. The
 // sandbox shares the host's notion of time; the CPU-time clocks are
-// runos's own (an approximation until per-task accounting exists).
+// runos's own (see cpuClock).
 func hostClock(id int32) (int32, bool) {
 	switch id {
 	case clockRealtime, clockMonotonic, clockMonotonicRaw, clockRealtimeCoarse,
@@ -68,12 +68,61 @@ func hostClock(id int32) (int32, bool) {
 	case clockProcessCputimeID, clockThreadCputimeID:
 		return id, true
 	}
-	// Negative IDs name per-process and per-thread CPU clocks
-	// (clock_getcpuclockid(3)); those arrive with the processes issue.
 	return 0, false
 }
 
+// CPU clock IDs (clock_getcpuclockid(3), and the kernel's CPUCLOCK_*
+// macros): ~pid << 3 | perthread << 2 | kind, kind 0 PROF, 1 VIRT,
+// 2 SCHED; pid 0 is the caller. CLOCK_PROCESS_CPUTIME_ID and
+// CLOCK_THREAD_CPUTIME_ID are the caller's SCHED clocks.
+const (
+	cpuclockPerthread = 4
+	cpuclockKindMask  = 3
+	cpuclockSched     = 2
+)
+
+// cpuClock decodes a CPU clock ID. A thread clock must name a thread of
+// the caller's process; a process clock any process (or, for gettime,
+// the caller's own thread ID).
+func cpuClock(t *core.Task, id int32, gettime bool) (core.CPUClock, bool) {
+	switch id {
+	case clockProcessCputimeID:
+		return core.CPUClock{Group: t.Group(), Kind: core.CPUSched}, true
+	case clockThreadCputimeID:
+		return core.CPUClock{Thread: t, Kind: core.CPUSched}, true
+	}
+	if id >= 0 || id&cpuclockKindMask > cpuclockSched {
+		return core.CPUClock{}, false
+	}
+	kind := core.CPUKind(id & cpuclockKindMask) // PROF, VIRT, SCHED in order
+	pid := int(^id >> 3)
+	if id&cpuclockPerthread != 0 {
+		th := t
+		if pid != 0 {
+			th = t.Kernel().TaskByTID(pid)
+		}
+		if th == nil || th.Group() != t.Group() {
+			return core.CPUClock{}, false
+		}
+		return core.CPUClock{Thread: th, Kind: kind}, true
+	}
+	g := t.Group()
+	if pid != 0 && !(gettime && pid == t.TID()) {
+		if g = t.Kernel().GroupByPID(pid); g == nil {
+			return core.CPUClock{}, false
+		}
+	}
+	return core.CPUClock{Group: g, Kind: kind}, true
+}
+
+func durationTimespec(d time.Duration) timespec {
+	return timespec{int64(d / time.Second), int64(d % time.Second)}
+}
+
 func sysClockGettime(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	if c, ok := cpuClock(t, int32(a[0]), true); ok {
+		return 0, copyOutTimespec(t, a[1], durationTimespec(c.Now()))
+	}
 	id, ok := hostClock(int32(a[0]))
 	if !ok {
 		return 0, kerr.EINVAL
@@ -87,6 +136,11 @@ func sysClockGettime(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 
 func sysClockGetres(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	id, ok := hostClock(int32(a[0]))
+	if c, cpu := cpuClock(t, int32(a[0]), true); cpu {
+		// The same kind of clock of runos itself has the resolution
+		// the guest's would have: 1ns for SCHED, a tick otherwise.
+		id, ok = int32(^0<<3)|int32(c.Kind), true
+	}
 	if !ok {
 		return 0, kerr.EINVAL
 	}

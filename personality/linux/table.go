@@ -19,6 +19,10 @@ func noEquiv(h core.Handler, note string) impl { return impl{h, core.NoEquivalen
 // a file that implements a new area adds its map here.
 var callGroups = []map[string]impl{
 	implemented,
+	timerCalls, sigqueueCalls, pidfdCalls, // sys_timer.go, sys_sigqueue.go, sys_pidfd.go
+	credCalls,  // sys_creds.go
+	schedCalls, // sys_sched.go
+	limitCalls, // sys_rlimit.go
 }
 
 // implemented lists the syscalls of the first areas, by name.
@@ -79,10 +83,10 @@ var implemented = map[string]impl{
 	"vfork":           full(sysVfork),
 	"execve":          full(sysExecve),
 	"execveat":        full(sysExecveat),
-	"wait4":           partial(sysWait4, "rusage is all zero"),
-	"waitid":          partial(sysWaitid, "no P_PIDFD; rusage is all zero"),
-	"getrusage":       partial(sysGetrusage, "all zero: CPU time is not accounted yet"),
-	"times":           partial(sysTimes, "CPU times are zero: not accounted yet"),
+	"wait4":           partial(sysWait4, "rusage has CPU times and ru_maxrss only"),
+	"waitid":          partial(sysWaitid, "rusage has CPU times and ru_maxrss only"),
+	"getrusage":       partial(sysGetrusage, "CPU times and ru_maxrss; the other fields are zero"),
+	"times":           full(sysTimes),
 	"setpgid":         full(sysSetpgid),
 	"getpgid":         full(sysGetpgid),
 	"getpgrp":         full(sysGetpgrp),
@@ -91,35 +95,27 @@ var implemented = map[string]impl{
 	"exit":            full(sysExit),
 	"exit_group":      full(sysExitGroup),
 	"set_tid_address": full(sysSetTidAddress),
-	"set_robust_list": partial(sysSetRobustList, "recorded; robust cleanup on thread death is not done yet"),
+	"set_robust_list": full(sysSetRobustList),
 	"get_robust_list": full(sysGetRobustList),
 	"rseq":            noEquiv(sysMissing, "ENOSYS, as on a kernel without rseq; glibc falls back"),
-	"futex":           partial(sysFutex, "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, *_BITSET; no PI futexes; shared futexes are keyed by address, not by page"),
+	"futex":           partial(sysFutex, "all but WAIT_REQUEUE_PI and CMP_REQUEUE_PI (ENOSYS); PI futexes without priority boosting"),
 	"arch_prctl":      full(sysArchPrctl),
 
 	// Identity, time and system information (sys_info.go).
-	"getpid":            full(sysGetpid),
-	"gettid":            full(sysGettid),
-	"getppid":           full(sysGetppid),
-	"getuid":            full(sysGetuid),
-	"geteuid":           full(sysGeteuid),
-	"getgid":            full(sysGetgid),
-	"getegid":           full(sysGetegid),
-	"uname":             full(sysUname),
-	"getrandom":         full(sysGetrandom),
-	"clock_gettime":     full(sysClockGettime),
-	"clock_getres":      full(sysClockGetres),
-	"gettimeofday":      full(sysGettimeofday),
-	"time":              full(sysTime),
-	"nanosleep":         partial(sysNanosleep, "a restart after a stop sleeps the whole time again"),
-	"clock_nanosleep":   partial(sysClockNanosleep, "a restart after a stop sleeps the whole time again"),
-	"sched_yield":       full(sysSchedYield),
-	"sched_getaffinity": full(sysSchedGetaffinity),
-	"getcpu":            partial(sysGetcpu, "always CPU 0, node 0"),
-	"prlimit64":         partial(sysPrlimit64, "own process only; limits other than NOFILE and STACK are recorded, not enforced"),
-	"getrlimit":         full(sysGetrlimit),
-	"setrlimit":         partial(sysSetrlimit, "limits other than NOFILE and STACK are recorded, not enforced"),
-	"sysinfo":           full(sysSysinfo),
+	"getpid":          full(sysGetpid),
+	"gettid":          full(sysGettid),
+	"getppid":         full(sysGetppid),
+	"uname":           full(sysUname),
+	"getrandom":       full(sysGetrandom),
+	"clock_gettime":   full(sysClockGettime),
+	"clock_getres":    full(sysClockGetres),
+	"gettimeofday":    full(sysGettimeofday),
+	"time":            full(sysTime),
+	"nanosleep":       partial(sysNanosleep, "a restart after a stop sleeps the whole time again"),
+	"clock_nanosleep": partial(sysClockNanosleep, "a restart after a stop sleeps the whole time again"),
+	"sched_yield":     full(sysSchedYield),
+	"getcpu":          partial(sysGetcpu, "always CPU 0, node 0"),
+	"sysinfo":         full(sysSysinfo),
 
 	// Signals (sys_signal.go).
 	"rt_sigaction":   full(sysRtSigaction),
