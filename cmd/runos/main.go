@@ -45,6 +45,10 @@ type options struct {
 	env         []string
 	clearEnv    bool
 	debug       bool
+	// Sandbox limits (limits.go).
+	user     string
+	maxProcs int
+	memory   string
 	// forcePersonality is set when --personality was given: the first
 	// program then runs under it whatever its ELF says.
 	forcePersonality bool
@@ -66,6 +70,9 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	f.StringArrayVar(&o.env, "env", nil, "set KEY=VAL in the program's environment (repeatable)")
 	f.BoolVar(&o.clearEnv, "clear-env", false, "start from an empty environment instead of runos's own")
 	f.BoolVar(&o.debug, "debug", false, "print kernel diagnostics on stderr")
+	f.StringVar(&o.user, "user", "", "run the program as UID:GID (default: runos's own user)")
+	f.IntVar(&o.maxProcs, "max-procs", 0, "most processes the sandbox may hold; fork fails with EAGAIN beyond (0: no cap)")
+	f.StringVar(&o.memory, "memory", "0", "guest memory of the whole sandbox, like 256M or 1G; a process that needs more is killed (0: no cap)")
 	addStraceFlags(f, &o.strace)
 	f.Usage = func() {
 		fmt.Fprintf(stderr, "usage: runos [flags] PROGRAM [ARGS...]\n       runos syscalls [--personality NAME] [--markdown]\n       runos personalities\n       runos version\n\nflags:\n")
@@ -151,7 +158,21 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 	// and its own SIGPIPE from the kernel instead.
 	signal.Ignore(syscall.SIGPIPE)
 
-	mf, err := mm.NewMemoryFile(0)
+	creds, err := parseUser(o.user)
+	if err != nil {
+		fmt.Fprintf(stderr, "runos: --user: %v\n", err)
+		return exitUsage
+	}
+	memLimit, err := parseSize(o.memory)
+	if err != nil {
+		fmt.Fprintf(stderr, "runos: --memory: %v\n", err)
+		return exitUsage
+	}
+	if o.maxProcs < 0 {
+		fmt.Fprintf(stderr, "runos: --max-procs: %d is negative\n", o.maxProcs)
+		return exitUsage
+	}
+	mf, err := mm.NewMemoryFile(memLimit)
 	if err != nil {
 		fmt.Fprintf(stderr, "runos: memory file: %v\n", err)
 		return exitInternalErr
@@ -160,9 +181,18 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 	plat, err := newPlatform(o.platform, mf)
 	if err != nil {
 		fmt.Fprintf(stderr, "runos: --platform %s: %v\n", o.platform, err)
+		if errors.Is(err, kvm.ErrUnavailable) {
+			// The flag was fine; the machine cannot do it.
+			return exitInternalErr
+		}
 		return exitUsage
 	}
 	defer plat.Close()
+	if o.debug {
+		if h, ok := plat.(interface{ Hypervisor() string }); ok {
+			fmt.Fprintf(stderr, "runos: platform %s on %s\n", plat.Name(), h.Hypervisor())
+		}
+	}
 
 	var stdioFiles [3]fs.File
 	for i := range stdioFiles {
@@ -176,6 +206,8 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 		debug = stderr
 	}
 	k := core.NewKernel(core.Config{Platform: plat, MemoryFile: mf, FS: fsys, Debug: debug})
+	k.MaxProcs = o.maxProcs
+	k.InitCreds = creds
 	tracer, err := o.strace.tracer(p, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "runos: %v\n", err)

@@ -74,10 +74,10 @@ func (t *Task) Execve(path string, argv, envv []string) error {
 	if err := p.Exec(t, path, argv, envv); err != nil {
 		return err
 	}
-	if p != t.p {
+	if p.Name() != t.p.Name() {
 		t.k.Debugf("task %d: exec %s under the %s personality", t.tid, path, p.Name())
-		t.p = p
 	}
+	t.p = p
 	return nil
 }
 
