@@ -166,3 +166,11 @@ type Dirent struct {
 type DirReader interface {
 	ReadDir(emit func(Dirent) bool) error
 }
+
+// SetTimes is what utimensat(2) asks: each time is set to a value, to
+// now, or left alone.
+type SetTimes struct {
+	Atime, Mtime         Timespec
+	AtimeNow, MtimeNow   bool
+	AtimeOmit, MtimeOmit bool
+}

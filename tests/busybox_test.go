@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -128,14 +129,14 @@ ulimit -c 0; ulimit -c`,
 			WantStdout: "done\n",
 		},
 		{
-			// The job's sleep ends 0.3 s in, but it is stopped first, so it
-			// is still there 1 s in (the brief's one use of sleep as a
-			// witness). SIGCONT lets it finish; a stopped job killed
+			// The job's sleep would end 1 s in, but it is stopped first, so
+			// it is still there 2 s in: the one use of sleep as a witness
+			// (there is no ps to ask). SIGCONT lets it finish; a stopped job killed
 			// outright reports SIGKILL.
 			Name: "stop-continue",
-			Script: `sleep 0.3 & p=$!
+			Script: `sleep 1 & p=$!
 kill -STOP $p
-sleep 1
+sleep 2
 kill -0 $p && echo "alive after its sleep time"
 kill -CONT $p
 wait $p; echo "wait=$?"
@@ -264,7 +265,13 @@ func runBusybox(t *testing.T, c busyboxCase, bindir string) {
 	t.Helper()
 	inv := func() invocation {
 		dir := t.TempDir()
-		for name, text := range c.Files {
+		names := make([]string, 0, len(c.Files))
+		for name := range c.Files {
+			names = append(names, name)
+		}
+		sort.Strings(names) // "sub/" before "sub/d.txt"
+		for _, name := range names {
+			text := c.Files[name]
 			p := filepath.Join(dir, name)
 			var err error
 			if strings.HasSuffix(name, "/") {

@@ -56,6 +56,13 @@ func parseID(s string) (uint32, error) {
 // parseSize reads --memory: a number of bytes with an optional binary
 // suffix K, M, G or T (optionally followed by "B" or "iB"), as in 256M or
 // 1G. 0 means no limit.
+//
+// The limit caps the memory file, so it counts pages actually in use by
+// the whole sandbox (a page shared copy-on-write counts once). It is
+// enforced when a page is first touched, not at mmap or brk, which do not
+// commit memory (Linux's default overcommit does the same): a process
+// whose fault cannot be served is killed with SIGKILL, as Linux's
+// out-of-memory killer would, and runos says so on stderr.
 func parseSize(s string) (uint64, error) {
 	t := strings.ToUpper(strings.TrimSpace(s))
 	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")

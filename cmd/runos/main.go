@@ -14,7 +14,6 @@ import (
 	"syscall"
 
 	"github.com/runos-project/runos/fs"
-	"github.com/runos-project/runos/fs/host"
 	"github.com/runos-project/runos/fs/stdio"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
@@ -132,12 +131,11 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "runos: unknown personality %q (have: %s)\n", o.personality, strings.Join(personalityNames(), ", "))
 		return exitUsage
 	}
-	rootDir, err := host.OpenRoot(o.root)
+	fsys, err := newRootFS(o.root)
 	if err != nil {
 		fmt.Fprintf(stderr, "runos: --root %s: %v\n", o.root, err)
 		return exitUsage
 	}
-	fsys := rootFS{rootDir}
 
 	cwd := o.cwd
 	if cwd == "" {
@@ -223,6 +221,8 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 
 	k.SetPersonalities(registry())
+	k.InitUmask = uint32(syscall.Umask(0))
+	syscall.Umask(int(k.InitUmask))
 	var forced core.Personality
 	if o.forcePersonality {
 		forced = p

@@ -1,42 +1,48 @@
 package main
 
 import (
+	"fmt"
 	"path"
 
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/fs/dev"
 	"github.com/runos-project/runos/fs/host"
+	"github.com/runos-project/runos/fs/overlay"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
 )
 
-// rootFS serves the sandbox's file namespace from a host directory
-// (read-only for now; the VFS of the files issue replaces it).
-type rootFS struct{ *host.Root }
+// rootFS is the sandbox's file namespace: a writable overlay (tmpfs on
+// top) over the host directory given by --root, read-only underneath, so a
+// program can write anywhere without touching the host. /dev/null and its
+// siblings are the kernel's own devices (fs/dev).
+type rootFS struct {
+	vfs.PathFS
+}
 
+func newRootFS(dir string) (rootFS, error) {
+	hr, err := host.OpenRoot(dir)
+	if err != nil {
+		return rootFS{}, err
+	}
+	ov, err := overlay.New(overlay.HostLower(hr))
+	if err != nil {
+		return rootFS{}, fmt.Errorf("overlay over %s: %w", dir, err)
+	}
+	v := vfs.New(ov, vfs.MountOptions{})
+	return rootFS{vfs.PathFS{V: v, Creds: vfs.Root}}, nil
+}
+
+// Open serves the kernel's devices, and everything else from the VFS.
 func (r rootFS) Open(p string, f fs.OpenFlags) (fs.File, error) {
 	if df, ok := device(p); ok {
 		return df, nil
 	}
-	var hf host.OpenFlags
-	for _, m := range []struct {
-		on   bool
-		flag host.OpenFlags
-	}{
-		{f.Read, host.OpenRead}, {f.Write, host.OpenWrite}, {f.Create, host.OpenCreate},
-		{f.Exclusive, host.OpenExclusive}, {f.Truncate, host.OpenTruncate},
-		{f.Append, host.OpenAppend}, {f.Directory, host.OpenDirectory},
-		{f.NoFollow, host.OpenNoFollow},
-	} {
-		if m.on {
-			hf |= m.flag
-		}
-	}
-	return r.Root.Open(p, hf)
+	return r.PathFS.Open(p, f)
 }
 
 // device serves /dev/null and its siblings from the kernel (fs/dev), so a
-// guest never opens a host device node. The devfs of the files issue will
-// replace this.
+// guest never opens a host device node. A devfs mount will replace this.
 func device(p string) (fs.File, bool) {
 	p = path.Clean(p)
 	if dir, name := path.Split(p); dir == "/dev/" {
@@ -50,11 +56,11 @@ func (r rootFS) Stat(p string, follow bool) (fs.Stat, error) {
 	if df, ok := device(p); ok {
 		return df.Stat()
 	}
-	return r.Root.Stat(p, follow)
+	return r.PathFS.Stat(p, follow)
 }
 
 // Access answers for the kernel's devices too: everyone may read and
-// write them.
+// write them, nobody may execute them.
 func (r rootFS) Access(p string, mode int) error {
 	if _, ok := device(p); ok {
 		if mode&1 != 0 {
@@ -62,5 +68,5 @@ func (r rootFS) Access(p string, mode int) error {
 		}
 		return nil
 	}
-	return r.Root.Access(p, mode)
+	return r.PathFS.Access(p, mode)
 }

@@ -45,6 +45,9 @@ func addStraceFlags(f *pflag.FlagSet, s *straceFlags) {
 	f.BoolVar(&s.verbose, "strace-verbose", false, "show structs whole (strace -v)")
 }
 
+// defaultDecodeOptions are strace's defaults: -s 32, abbreviated structs.
+func defaultDecodeOptions() core.DecodeOptions { return core.DecodeOptions{StringLimit: 32} }
+
 // enabled reports whether any --strace option asks for tracing.
 func (s *straceFlags) enabled() bool { return s.set != "" || s.summary }
 
@@ -337,6 +340,9 @@ func (tr *straceTracer) SyscallExit(t *core.Task, nr uintptr, args core.SyscallA
 	if tr.lineTID != t.TID() {
 		tr.leader(t, 0)
 		tr.line = fmt.Appendf(tr.line, "<... %s resumed>", pc.name)
+		// A call cut short by the task's death was already shown
+		// unfinished when another line came between.
+		rest = strings.TrimPrefix(rest, " <unfinished ...>")
 	}
 	tr.line = append(tr.line, rest...)
 	tr.result(res, took, tr.elapsed && res != "?")

@@ -43,6 +43,11 @@ func New(lower vfs.Inode) (*FS, error) {
 		return nil, err
 	}
 	up := tmpfs.New(st.Mode&0o7777, st.UID, st.GID)
+	// The upper root stands for the lower one: it starts with its times,
+	// as a copied-up directory would.
+	if err := up.Root().Setattr(&vfs.SetAttr{Mask: vfs.AttrAtime | vfs.AttrMtime, Atime: st.Atime, Mtime: st.Mtime}); err != nil {
+		return nil, err
+	}
 	o := &FS{upper: up}
 	o.root = &inode{o: o, upper: up.Root(), lower: lower, origin: true, odev: st.Dev, oino: st.Ino}
 	o.root.parent = o.root
@@ -173,6 +178,14 @@ func (n *inode) Getattr() (fs.Stat, error) {
 	st, err := u.Getattr()
 	if err == nil && n.origin {
 		st.Dev, st.Ino = n.odev, n.oino
+	}
+	if err == nil && l != nil && st.Mode&fs.ModeTypeMask == fs.ModeDir && !isOpaque(u) {
+		// A merged directory shows mostly the lower directory's entries:
+		// report its size and link count, so that `ls -la` of an
+		// untouched directory looks as it does on the host.
+		if ls, lerr := l.Getattr(); lerr == nil {
+			st.Size, st.Nlink, st.Blocks, st.Blksize = ls.Size, ls.Nlink, ls.Blocks, ls.Blksize
+		}
 	}
 	return st, err
 }

@@ -35,6 +35,9 @@ type File struct {
 	fd     int
 	name   string
 	closed atomic.Bool
+	// accmode is the host description's O_ACCMODE: a read of a
+	// write-only stream is EBADF at once, never a wait for readiness.
+	accmode int
 }
 
 var (
@@ -50,7 +53,12 @@ func New(hostFD int, name string) (*File, error) {
 	if err != nil {
 		return nil, host.FromErrno(err)
 	}
-	return &File{fd: fd, name: name}, nil
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		unix.Close(fd)
+		return nil, host.FromErrno(err)
+	}
+	return &File{fd: fd, name: name, accmode: fl & unix.O_ACCMODE}, nil
 }
 
 // Name is the name given to New.
@@ -80,6 +88,9 @@ func (f *File) Read(p []byte) (int, error) {
 	if f.closed.Load() {
 		return 0, kerr.EBADF
 	}
+	if f.accmode == unix.O_WRONLY {
+		return 0, kerr.EBADF
+	}
 	if len(p) > 0 && !f.ready(unix.POLLIN) {
 		return 0, kerr.EAGAIN
 	}
@@ -91,6 +102,9 @@ func (f *File) Read(p []byte) (int, error) {
 // is: a guest's write(2) may be short on a pipe or terminal too.
 func (f *File) Write(p []byte) (int, error) {
 	if f.closed.Load() {
+		return 0, kerr.EBADF
+	}
+	if f.accmode == unix.O_RDONLY {
 		return 0, kerr.EBADF
 	}
 	if len(p) > 0 && !f.ready(unix.POLLOUT) {

@@ -22,6 +22,20 @@ type FileSystem interface {
 	// Canonical resolves a path to its canonical form (no symlinks, "."
 	// or ".."), for chdir.
 	Canonical(path string) (string, fs.Stat, error)
+
+	// The calls that change the namespace or attributes. Modes already
+	// have the umask applied.
+	Mkdir(path string, mode uint32) error
+	Mknod(path string, mode uint32, rdev uint64) error
+	Unlink(path string) error
+	Rmdir(path string) error
+	Rename(oldPath, newPath string, noReplace, exchange bool) error
+	Link(oldPath, newPath string, follow bool) error
+	Symlink(target, path string) error
+	Chmod(path string, mode uint32, follow bool) error
+	Chown(path string, uid, gid uint32, follow bool) error
+	Truncate(path string, size int64) error
+	Utimens(path string, t fs.SetTimes, follow bool) error
 }
 
 // Config is what a Kernel is built from; cmd/runos fills it in.
@@ -70,6 +84,10 @@ type Kernel struct {
 	// Tracer, when set before Start, sees every syscall, signal and
 	// exit (trace.go); nil means no tracing.
 	Tracer Tracer
+
+	// InitUmask is the first process's umask (runos's own, so a program
+	// creates files with the modes it would natively).
+	InitUmask uint32
 
 	// MaxProcs caps the number of processes (--max-procs); 0: no cap.
 	MaxProcs int
@@ -176,6 +194,7 @@ func (k *Kernel) Start(forced, def Personality, path string, argv, envv []string
 	id := k.allocID()
 	tg := newThreadGroup(k, id, nil)
 	tg.cwd = cwd
+	tg.umask.Store(k.InitUmask & 0o777)
 	t := newTask(k, tg, id, p)
 	t.fds = fds
 	k.tasks[id] = t

@@ -86,6 +86,7 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 		tg.Limits[r] = l
 	}
 	tg.DumpsCore = t.tg.DumpsCore
+	tg.umask.Store(t.tg.umask.Load())
 	tg.creds = t.tg.creds
 	mask := t.sigMask
 	sched := t.sched.forChild()

@@ -180,6 +180,9 @@ type ThreadGroup struct {
 	cwd string
 	// Exe is the guest path of the program, for /proc/self/exe.
 	Exe string
+	// umask is the file mode creation mask (umask(2)); fork copies it.
+	umask atomic.Uint32
+
 	// DumpsCore says whether a core-dumping signal reports "core dumped"
 	// (the personality keeps it in step with its core-size limit; runos
 	// writes no core file, but the wait status says what Linux would).
@@ -205,7 +208,7 @@ type Rlimit struct{ Cur, Max uint64 }
 const RlimInfinity = ^uint64(0)
 
 func newThreadGroup(k *Kernel, pid int, parent *ThreadGroup) *ThreadGroup {
-	return &ThreadGroup{
+	tg := &ThreadGroup{
 		k:          k,
 		pid:        pid,
 		parent:     parent,
@@ -220,6 +223,8 @@ func newThreadGroup(k *Kernel, pid int, parent *ThreadGroup) *ThreadGroup {
 		contCh:     make(chan struct{}),
 		threadGone: make(chan struct{}),
 	}
+	tg.umask.Store(0o022) // the usual default, as login shells set it
+	return tg
 }
 
 // PID is the thread group ID inside the sandbox.
@@ -283,3 +288,9 @@ func (tg *ThreadGroup) HasLimits() bool {
 	defer tg.mu.Unlock()
 	return len(tg.Limits) > 0
 }
+
+// Umask returns the file mode creation mask.
+func (tg *ThreadGroup) Umask() uint32 { return tg.umask.Load() }
+
+// SetUmask replaces the mask and returns the old one.
+func (tg *ThreadGroup) SetUmask(m uint32) uint32 { return tg.umask.Swap(m & 0o777) }

@@ -290,6 +290,9 @@ func fFcntlArg(c *call, v uintptr) string {
 }
 
 func rFcntl(c *call) string {
+	if c.ret == 0 {
+		return "0"
+	}
 	switch c.args[1] {
 	case 1:
 		return fmt.Sprintf("%s (flags %s)", hexC(uint64(c.ret)), flagsString(uint64(c.ret), xFdFlags, "0"))
@@ -679,7 +682,7 @@ func fFutexOp(c *call, v uintptr) string {
 		name += "_PRIVATE"
 	}
 	if v&256 != 0 {
-		name = "FUTEX_CLOCK_REALTIME|" + name
+		name += "|FUTEX_CLOCK_REALTIME"
 	}
 	return name
 }
@@ -692,8 +695,6 @@ func fFutexTimeout(c *call, v uintptr) string {
 		return fTimespec(c, v)
 	case 3, 4, 5, 12: // the requeues take a second count
 		return fUint(c, v)
-	case 10:
-		return "NULL"
 	}
 	return ""
 }
@@ -702,8 +703,6 @@ func fFutexUaddr2(c *call, v uintptr) string {
 	switch futexCmd(c) {
 	case 3, 4, 5, 11, 12:
 		return ptrString(v)
-	case 9, 10:
-		return "NULL"
 	}
 	return ""
 }
@@ -804,4 +803,79 @@ func fSysinfo(c *call, v uintptr) string {
 	u := func(off int) uint64 { return le.Uint64(b[off:]) }
 	return fmt.Sprintf("{uptime=%d, loads=[%d, %d, %d], totalram=%d, freeram=%d, sharedram=%d, bufferram=%d, totalswap=%d, freeswap=%d, procs=%d, totalhigh=%d, freehigh=%d, mem_unit=%d}",
 		int64(u(0)), u(8), u(16), u(24), u(32), u(40), u(48), u(56), u(64), u(72), le.Uint16(b[80:]), u(88), u(96), le.Uint32(b[104:]))
+}
+
+func fGroups(c *call, v uintptr) string {
+	n := int(int32(c.args[0]))
+	if c.ret != 0 && c.err == nil && n > 0 {
+		n = min(n, int(c.ret))
+	}
+	if n <= 0 || n > 65536 {
+		return ptrString(v)
+	}
+	b, ok := c.mem(v, 4*n)
+	if !ok {
+		return ptrString(v)
+	}
+	parts := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		if i >= c.limit() {
+			parts = append(parts, "...")
+			break
+		}
+		parts = append(parts, strconv.Itoa(int(le.Uint32(b[4*i:]))))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func fSchedParam(c *call, v uintptr) string {
+	b, ok := c.mem(v, 4)
+	if !ok {
+		return ptrString(v)
+	}
+	return fmt.Sprintf("[%d]", int32(le.Uint32(b)))
+}
+
+func rSchedPolicy(c *call) string {
+	return fmt.Sprintf("%d (%s)", c.ret, enumString(uint64(c.ret)&^0x40000000, xSchedPolicy, "SCHED_"))
+}
+
+func rSignal(c *call) string {
+	return fmt.Sprintf("%d (%s)", c.ret, signalName(int(c.ret)))
+}
+
+func fCPUSetArg(c *call, v uintptr) string {
+	n := min(int(c.args[1]), 1024)
+	save := c.ret
+	c.ret = uintptr(n)
+	s := fCPUSet(c, v)
+	c.ret = save
+	return s
+}
+
+func fItimerval(c *call, v uintptr) string {
+	b, ok := c.mem(v, 32)
+	if !ok {
+		return ptrString(v)
+	}
+	return "{it_interval=" + timevalString(b) + ", it_value=" + timevalString(b[16:]) + "}"
+}
+
+func fItimerspec(c *call, v uintptr) string {
+	b, ok := c.mem(v, 32)
+	if !ok {
+		return ptrString(v)
+	}
+	ts := func(b []byte) string {
+		return fmt.Sprintf("{tv_sec=%d, tv_nsec=%d}", int64(le.Uint64(b)), int64(le.Uint64(b[8:])))
+	}
+	return "{it_interval=" + ts(b) + ", it_value=" + ts(b[16:]) + "}"
+}
+
+func fTimerID(c *call, v uintptr) string {
+	b, ok := c.mem(v, 4)
+	if !ok {
+		return ptrString(v)
+	}
+	return fmt.Sprintf("[%d]", int32(le.Uint32(b)))
 }

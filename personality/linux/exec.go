@@ -3,7 +3,6 @@ package linux
 import (
 	"crypto/rand"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 
@@ -159,6 +158,11 @@ func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) err
 	}); err != nil {
 		return fmt.Errorf("exec %s: stack: %w", p, err)
 	}
+	// No set-user-ID or set-group-ID bit is honoured (the sandbox's
+	// files are the host's, and its root is read-only), so the program
+	// keeps the caller's ids; AT_SECURE is still 1 when they differ from
+	// the real ones, as Linux sets it then.
+	creds := t.Credentials().ForExec()
 	auxv := []uint64{
 		atMinsigstksz, hostAux.minSigStkSz,
 		atHwcap, hostAux.hwcap,
@@ -170,11 +174,11 @@ func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) err
 		atBase, uint64(base),
 		atFlags, 0,
 		atEntry, uint64(info.Entry),
-		atUID, uint64(os.Getuid()),
-		atEUID, uint64(os.Geteuid()),
-		atGID, uint64(os.Getgid()),
-		atEGID, uint64(os.Getegid()),
-		atSecure, 0,
+		atUID, uint64(creds.UID),
+		atEUID, uint64(creds.EUID),
+		atGID, uint64(creds.GID),
+		atEGID, uint64(creds.EGID),
+		atSecure, uint64(boolWord(creds.SecureExec())),
 		atRandom, 0, // filled in by buildStack
 		atHwcap2, hostAux.hwcap2,
 		atExecfn, 0, // filled in by buildStack
@@ -189,6 +193,7 @@ func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) err
 	// The point of no return: the old image goes.
 	ok = true
 	t.BeginExec()
+	t.Group().UpdateCredentials(func(c core.Credentials) (core.Credentials, error) { return c.ForExec(), nil })
 	t.SetMM(m)
 	t.State.Regs = arch.Registers{
 		Rip:    uint64(entry),

@@ -376,7 +376,7 @@ func decodeOpenFlags(flags uintptr, mode uintptr) (fs.OpenFlags, int, error) {
 	of.Directory = flags&oDirectory != 0
 	of.NoFollow = flags&oNofollow != 0
 	of.Path = flags&oPath != 0
-	of.Mode = uint32(mode) & 0o7777
+	of.Mode = uint32(mode) & 0o7777 // the caller applies the umask
 	if of.Append {
 		status |= fs.FlagAppend
 	}
@@ -406,6 +406,7 @@ func doOpen(t *core.Task, dirfd int, pathAddr, flags, mode uintptr) (uintptr, er
 	if err != nil {
 		return 0, err
 	}
+	of.Mode &^= t.Group().Umask()
 	f, err := t.Kernel().FS.Open(abs, of)
 	if err != nil {
 		return 0, err

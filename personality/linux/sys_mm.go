@@ -88,6 +88,9 @@ func sysMmap(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	} else {
 		o.Offset = 0
 	}
+	if !mmapAllowed(t, &o) {
+		return 0, kerr.ENOMEM // RLIMIT_AS
+	}
 	return t.MM().Mmap(o)
 }
 
@@ -113,6 +116,9 @@ func sysMremap(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	}
 	if flags&mremapDontunmap != 0 {
 		return 0, kerr.EINVAL
+	}
+	if !mremapAllowed(t, a[1], a[2]) {
+		return 0, kerr.ENOMEM // RLIMIT_AS
 	}
 	return t.MM().Mremap(a[0], a[1], a[2], flags&mremapMaymove != 0, flags&mremapFixed != 0, a[4])
 }
@@ -160,5 +166,8 @@ func sysMadvise(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 }
 
 func sysBrk(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	if !brkAllowed(t, a[0]) {
+		return t.MM().Brk(0), nil // RLIMIT_AS: the break stays
+	}
 	return t.MM().Brk(a[0]), nil
 }

@@ -22,6 +22,7 @@ func cloneProcess(t *core.Task, flags, stack, ptid, ctid, tls uintptr) (uintptr,
 		Vfork:        flags&cloneVfork != 0,
 		Parent:       flags&cloneParent != 0,
 		ExitSignal:   exitSig,
+		ProcLimit:    procLimit(t),
 	})
 	if err != nil {
 		return 0, err
@@ -264,7 +265,7 @@ func sysWaitid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		// siginfo for SIGCHLD: signo, errno, code, pid, uid, status.
 		var b [128]byte
 		if r.PID != 0 {
-			info := core.SigInfo{Signo: core.SIGCHLD, PID: int32(r.PID), UID: uint32(uidOf())}
+			info := core.SigInfo{Signo: core.SIGCHLD, PID: int32(r.PID), UID: r.UID}
 			switch {
 			case r.Kind == core.WaitStopped:
 				info.Code, info.Status = 5, int32(r.Signal)

@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"os"
 	"time"
 
 	"github.com/runos-project/runos/kernel/core"
@@ -195,8 +194,10 @@ func sysSigaltstack(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return 0, nil
 }
 
+// senderInfo is the siginfo of a signal t sends: si_uid is the sender's
+// real uid (sigaction(2)).
 func senderInfo(t *core.Task, sig core.Signal, code int32) *core.SigInfo {
-	return &core.SigInfo{Signo: sig, Code: code, PID: int32(t.Group().PID()), UID: uint32(os.Getuid())}
+	return &core.SigInfo{Signo: sig, Code: code, PID: int32(t.Group().PID()), UID: t.Credentials().UID}
 }
 
 func doTkill(t *core.Task, tgid, tid int, sigArg uintptr) (uintptr, error) {
@@ -210,6 +211,9 @@ func doTkill(t *core.Task, tgid, tid int, sigArg uintptr) (uintptr, error) {
 	target := t.Kernel().TaskByTID(tid)
 	if target == nil || (tgid != -1 && target.Group().PID() != tgid) {
 		return 0, kerr.ESRCH
+	}
+	if !t.MaySignal(target.Group(), sig) {
+		return 0, kerr.EPERM
 	}
 	if sig == 0 {
 		return 0, nil
@@ -238,16 +242,24 @@ func sysKill(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if len(groups) == 0 {
 		return 0, kerr.ESRCH
 	}
-	if sig == 0 {
-		return 0, nil
-	}
+	// kill(2): a process the sender may not signal is skipped. One
+	// process, or a process group none of which may be signalled, is
+	// EPERM; pid -1 succeeds whatever it reached, as on Linux.
+	sent := false
 	for _, g := range groups {
-		g.SendSignal(senderInfo(t, sig, core.SIUser))
+		if !t.MaySignal(g, sig) {
+			continue
+		}
+		sent = true
+		if sig != 0 {
+			g.SendSignal(senderInfo(t, sig, core.SIUser))
+		}
+	}
+	if !sent && pid != -1 {
+		return 0, kerr.EPERM
 	}
 	return 0, nil
 }
-
-func uidOf() int { return os.Getuid() }
 
 // sysRtSigsuspend replaces the mask and sleeps until a signal is
 // delivered; the old mask comes back once the handler's frame is built

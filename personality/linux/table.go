@@ -19,6 +19,7 @@ func noEquiv(h core.Handler, note string) impl { return impl{h, core.NoEquivalen
 // a file that implements a new area adds its map here.
 var callGroups = []map[string]impl{
 	implemented,
+	fsCalls,
 	timerCalls, sigqueueCalls, pidfdCalls, // sys_timer.go, sys_sigqueue.go, sys_pidfd.go
 	credCalls,  // sys_creds.go
 	schedCalls, // sys_sched.go
@@ -34,8 +35,8 @@ var implemented = map[string]impl{
 	"writev":     full(sysWritev),
 	"pread64":    full(sysPread64),
 	"pwrite64":   full(sysPwrite64),
-	"open":       partial(sysOpen, "host files beneath the root, read-only"),
-	"openat":     partial(sysOpenat, "host files beneath the root, read-only"),
+	"open":       partial(sysOpen, "no O_TMPFILE"),
+	"openat":     partial(sysOpenat, "no O_TMPFILE"),
 	"close":      full(sysClose),
 	"fstat":      full(sysFstat),
 	"stat":       full(sysStat),

@@ -186,3 +186,12 @@ var xSiCodesBySignal = map[int]map[int32]string{
 		6: "FPE_FLTRES", 7: "FPE_FLTINV", 8: "FPE_FLTSUB"},
 	5: {1: "TRAP_BRKPT", 2: "TRAP_TRACE", 3: "TRAP_BRANCH", 4: "TRAP_HWBKPT"},
 }
+
+var xSchedPolicy = map[uint64]string{
+	0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR", 3: "SCHED_BATCH", 5: "SCHED_IDLE",
+	6: "SCHED_DEADLINE",
+}
+
+var xPrioWhich = map[uint64]string{0: "PRIO_PROCESS", 1: "PRIO_PGRP", 2: "PRIO_USER"}
+
+var xItimers = map[uint64]string{0: "ITIMER_REAL", 1: "ITIMER_VIRTUAL", 2: "ITIMER_PROF"}
