@@ -10,7 +10,7 @@ import (
 )
 
 // TestCommand runs `runos bench` itself: built from ../cmd/runos, with the
-// programs built into a fresh cache. It checks that every selected
+// programs built into (or taken from) runos's cache. It checks that every selected
 // benchmark has a positive figure natively and on ptrace, and that the
 // ptrace floor is there. The full quick suite (one repetition) is left
 // out by -short.
@@ -26,7 +26,9 @@ func TestCommand(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", runos, "../cmd/runos").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cache := filepath.Join(dir, "cache")
+	// The programs' cache is keyed by a hash of their sources, so
+	// sharing runos's own cache is safe and spares rebuilding them.
+	cache := DefaultCacheDir()
 	tests := []struct {
 		name  string
 		args  []string

@@ -96,9 +96,9 @@ func TestCount(t *testing.T) {
 		want   int
 	}{
 		{Native, false, 1000},
-		{Native, true, 200},
+		{Native, true, 125},
 		{"ptrace", false, 100},
-		{"ptrace", true, 20},
+		{"ptrace", true, 12},
 		{"kvm", false, 25},
 		{"kvm", true, minCount},
 	}

@@ -15,7 +15,7 @@ type Benchmark struct {
 // quickDivisor shrinks the iteration counts of a --quick run; kvmDivisor
 // those of the kvm platform, whose every exit costs tens of microseconds.
 const (
-	quickDivisor = 5
+	quickDivisor = 8
 	kvmDivisor   = 4
 	minCount     = 5
 )

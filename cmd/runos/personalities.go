@@ -7,6 +7,7 @@ import (
 
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/personality/custom/skeleton"
+	"github.com/runos-project/runos/personality/custom/xv6"
 	"github.com/runos-project/runos/personality/linux"
 )
 
@@ -16,6 +17,7 @@ func registry() []core.Personality {
 	return []core.Personality{
 		linux.New(),
 		skeleton.New(),
+		xv6.New(),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/runos-project/runos/fs/dev"
 	"github.com/runos-project/runos/fs/host"
 	"github.com/runos-project/runos/fs/overlay"
+	"github.com/runos-project/runos/fs/tmpfs"
 	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
 )
@@ -30,6 +31,16 @@ func newRootFS(dir string) (rootFS, error) {
 		return rootFS{}, fmt.Errorf("overlay over %s: %w", dir, err)
 	}
 	v := vfs.New(ov, vfs.MountOptions{})
+	// The host's /proc describes the host's processes (and its
+	// /proc/self is runos itself): it must not show through. Until the
+	// sandbox has a procfs of its own, /proc is an empty directory; the
+	// Linux personality answers /proc/self/exe itself.
+	ctx := &vfs.Context{Creds: vfs.Root}
+	if _, err := v.Stat(ctx, v.Root(), "/proc", 0); err == nil {
+		if err := v.Mount(ctx, v.Root(), "/proc", tmpfs.New(0o555, 0, 0), vfs.MountOptions{ReadOnly: true}); err != nil {
+			return rootFS{}, fmt.Errorf("hiding the host's /proc: %w", err)
+		}
+	}
 	return rootFS{vfs.PathFS{V: v, Creds: vfs.Root}}, nil
 }
 

@@ -35,8 +35,10 @@ type taskCPU struct {
 	mark    int64 // stamp of the last Switch edge
 	blocked int64 // nanoseconds spent in Block since mark
 	// wake interrupts a Switch when a CPU timer of the task may expire
-	// (a guest spinning without syscalls never traps by itself).
-	wake *time.Timer
+	// (a guest spinning without syscalls never traps by itself); waking
+	// says it is set.
+	wake   *time.Timer
+	waking bool
 }
 
 // groupCPU is a process's CPU time: the sum over its threads, living and
@@ -81,8 +83,9 @@ func (t *Task) leaveGuest() {
 		t.tg.cpu.user.Add(d)
 	}
 	t.cpu.mark = now
-	if t.cpu.wake != nil {
+	if t.cpu.waking {
 		t.cpu.wake.Stop()
+		t.cpu.waking = false
 	}
 	if t.tg.timers.cpuArmed.Load() != 0 {
 		t.runCPUTimers(false)

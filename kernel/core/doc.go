@@ -17,5 +17,6 @@
 //
 // Lock order: Kernel.mu, then ThreadGroup.mu, then futex buckets, then an
 // mm.MM's own lock. ThreadGroup.mu guards the signal state of the group and
-// of every task in it.
+// of every task in it. A process's timer lock (timer.go) is a leaf: no
+// other lock is taken while it is held.
 package core

@@ -705,6 +705,7 @@ func (t *Task) runCPUTimers(entering bool) {
 		} else {
 			t.cpu.wake.Reset(d)
 		}
+		t.cpu.waking = true
 	}
 }
 

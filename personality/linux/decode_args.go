@@ -879,3 +879,39 @@ func fTimerID(c *call, v uintptr) string {
 	}
 	return fmt.Sprintf("[%d]", int32(le.Uint32(b)))
 }
+
+// fModeType is a mode with its file type: "S_IFIFO|0644".
+func fModeType(c *call, v uintptr) string { return modeString(uint32(v)) }
+
+// fDev is mknod's device, shown only for the device types it applies to.
+func fDev(modeReg int) argFmt {
+	return func(c *call, v uintptr) string {
+		if t := c.args[modeReg] & 0o170000; t != 0o020000 && t != 0o060000 {
+			return ""
+		}
+		return devString(uint64(v))
+	}
+}
+
+// fUtimens is utimensat's pair of timespecs, with UTIME_NOW and
+// UTIME_OMIT by name.
+func fUtimens(c *call, v uintptr) string {
+	if v == 0 {
+		return "NULL"
+	}
+	b, ok := c.mem(v, 32)
+	if !ok {
+		return ptrString(v)
+	}
+	ts := func(b []byte) string {
+		switch ns := int64(le.Uint64(b[8:])); ns {
+		case 1<<30 - 1:
+			return "UTIME_NOW"
+		case 1<<30 - 2:
+			return "UTIME_OMIT"
+		default:
+			return fmt.Sprintf("{tv_sec=%d, tv_nsec=%d}", int64(le.Uint64(b)), ns)
+		}
+	}
+	return "[" + ts(b) + ", " + ts(b[16:]) + "]"
+}

@@ -278,7 +278,7 @@ func encodeSiginfo(b []byte, info *core.SigInfo) {
 		return
 	}
 	if info.Code == core.SITimer {
-		// _sigfault's neighbour _timer: si_tid, si_overrun, si_value.
+		// The union's _timer member: si_tid, si_overrun, si_value.
 		le.PutUint32(b[16:], uint32(info.TimerID))
 		le.PutUint32(b[20:], uint32(info.Overrun))
 		le.PutUint64(b[24:], info.Value)

@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"path"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -325,7 +326,7 @@ func sysPwrite64(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // by the filesystem, beneath the sandbox root.
 func resolvePath(t *core.Task, dirfd int, p string) (string, error) {
 	if strings.HasPrefix(p, "/") {
-		return p, nil
+		return selfExe(t, p), nil
 	}
 	base := t.Group().Cwd()
 	if dirfd != atFDCWD {
@@ -344,9 +345,22 @@ func resolvePath(t *core.Task, dirfd int, p string) (string, error) {
 		base = d.Path
 	}
 	if strings.HasSuffix(base, "/") {
-		return base + p, nil
+		return selfExe(t, base+p), nil
 	}
-	return base + "/" + p, nil
+	return selfExe(t, base+"/"+p), nil
+}
+
+// selfExe answers the one /proc link every runtime uses before a procfs
+// exists: /proc/self/exe (and /proc/PID/exe of the caller) names the
+// program's own file. busybox re-executes itself through it.
+func selfExe(t *core.Task, abs string) string {
+	switch path.Clean(abs) {
+	case "/proc/self/exe", "/proc/thread-self/exe", "/proc/" + strconv.Itoa(t.Group().PID()) + "/exe":
+		if exe := t.Group().Exe; exe != "" {
+			return exe
+		}
+	}
+	return abs
 }
 
 func decodeOpenFlags(flags uintptr, mode uintptr) (fs.OpenFlags, int, error) {
@@ -717,19 +731,17 @@ func doReadlink(t *core.Task, dirfd int, pathAddr, buf, size uintptr) (uintptr, 
 	if p == "" {
 		return 0, kerr.ENOENT
 	}
-	abs, err := resolvePath(t, dirfd, p)
-	if err != nil {
-		return 0, err
-	}
 	var target string
-	switch abs {
-	case "/proc/self/exe", "/proc/" + strconv.Itoa(t.Group().PID()) + "/exe":
+	if strings.HasPrefix(p, "/") && selfExe(t, p) != p {
 		// The procfs of the files issue will serve this; until then
 		// the one link every static runtime reads is answered here.
 		target = t.Group().Exe
-	default:
-		target, err = t.Kernel().FS.Readlink(abs)
+	} else {
+		abs, err := resolvePath(t, dirfd, p)
 		if err != nil {
+			return 0, err
+		}
+		if target, err = t.Kernel().FS.Readlink(abs); err != nil {
 			return 0, err
 		}
 	}

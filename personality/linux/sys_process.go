@@ -284,7 +284,7 @@ func sysWaitid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 			return 0, err
 		}
 	}
-	if ruAddr != 0 {
+	if ruAddr != 0 && r.PID != 0 {
 		if err := copyOutRusage(t, ruAddr, r.Usage); err != nil {
 			return 0, err
 		}

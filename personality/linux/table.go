@@ -20,6 +20,7 @@ func noEquiv(h core.Handler, note string) impl { return impl{h, core.NoEquivalen
 var callGroups = []map[string]impl{
 	implemented,
 	fsCalls,
+	selectCalls,
 	timerCalls, sigqueueCalls, pidfdCalls, // sys_timer.go, sys_sigqueue.go, sys_pidfd.go
 	credCalls,  // sys_creds.go
 	schedCalls, // sys_sched.go
