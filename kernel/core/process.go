@@ -169,18 +169,26 @@ func (k *Kernel) groupExited(tg *ThreadGroup) {
 	k.mu.Lock()
 	tg.zombie = true
 	init := k.init
+	// Orphans are adopted by the nearest living ancestor that made
+	// itself a child subreaper (prctl(2), PR_SET_CHILD_SUBREAPER), else
+	// by PID 1, which reaps them as init(1) and a container's init do.
+	adopter := init
+	for a := tg.parent; a != nil; a = a.parent {
+		if a.ChildSubreaper && !a.zombie {
+			adopter = a
+			break
+		}
+	}
 	for c := range tg.children {
 		delete(tg.children, c)
-		if init == nil || init == tg {
+		if adopter == nil || adopter == tg {
 			c.parent = nil
 			continue
 		}
-		// Orphans are adopted by PID 1, which will reap them (as
-		// init(1) and a container's init do).
-		c.parent = init
-		init.children[c] = struct{}{}
+		c.parent = adopter
+		adopter.children[c] = struct{}{}
 		if c.zombie {
-			init.notifyChildLocked()
+			adopter.notifyChildLocked()
 		}
 	}
 	parent := tg.parent
@@ -426,9 +434,8 @@ func (t *Task) GroupsMatching(pid int) []*ThreadGroup {
 	defer k.mu.Unlock()
 	var out []*ThreadGroup
 	for _, g := range k.groups {
-		if g.zombie {
-			continue
-		}
+		// A zombie still counts: kill(2) on it succeeds (and does
+		// nothing) until it is reaped.
 		switch {
 		case pid > 0 && g.pid == pid,
 			pid == 0 && g.pgid == t.tg.pgid,
@@ -438,4 +445,11 @@ func (t *Task) GroupsMatching(pid int) []*ThreadGroup {
 		}
 	}
 	return out
+}
+
+// SetChildSubreaper marks tg as a subreaper (or not) for orphans.
+func (tg *ThreadGroup) SetChildSubreaper(on bool) {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	tg.ChildSubreaper = on
 }

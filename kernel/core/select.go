@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/loader"
@@ -70,7 +71,11 @@ func (k *Kernel) choosePersonality(path string, current Personality) Personality
 // success the task runs under the chosen personality from its next
 // instruction on; a task's personality can change at every exec.
 func (t *Task) Execve(path string, argv, envv []string) error {
-	p := t.k.choosePersonality(path, t.p)
+	abs := path
+	if !strings.HasPrefix(path, "/") {
+		abs = t.tg.Cwd() + "/" + path
+	}
+	p := t.k.choosePersonality(abs, t.p)
 	if err := p.Exec(t, path, argv, envv); err != nil {
 		return err
 	}

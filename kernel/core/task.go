@@ -180,6 +180,10 @@ type ThreadGroup struct {
 	cwd string
 	// Exe is the guest path of the program, for /proc/self/exe.
 	Exe string
+	// ChildSubreaper makes this process adopt its descendants' orphans
+	// instead of PID 1 (guarded by Kernel.mu).
+	ChildSubreaper bool
+
 	// umask is the file mode creation mask (umask(2)); fork copies it.
 	umask atomic.Uint32
 

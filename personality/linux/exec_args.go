@@ -67,7 +67,11 @@ func doExecve(t *core.Task, dirfd int, pathAddr, argvAddr, envpAddr, flags uintp
 	if err != nil {
 		return 0, err
 	}
-	var abs string
+	// The path goes on as given (relative to the cwd, or absolute): a
+	// script's interpreter gets it as its script argument, and AT_EXECFN
+	// shows it, as on Linux. Only a directory descriptor makes it
+	// absolute here.
+	abs := selfExe(t, p)
 	if p == "" {
 		if flags&atEmptyPath == 0 || dirfd == atFDCWD {
 			return 0, kerr.ENOENT
@@ -78,11 +82,17 @@ func doExecve(t *core.Task, dirfd int, pathAddr, argvAddr, envpAddr, flags uintp
 		}
 		abs = d.Path
 		d.DecRef()
-	} else if abs, err = resolvePath(t, dirfd, p); err != nil {
-		return 0, err
+	} else if dirfd != atFDCWD && !strings.HasPrefix(p, "/") {
+		if abs, err = resolvePath(t, dirfd, p); err != nil {
+			return 0, err
+		}
 	}
 	if flags&atSymlinkNoFollow != 0 {
-		if st, err := t.Kernel().FS.Stat(abs, false); err == nil && st.Mode&0o170000 == 0o120000 {
+		full, err := resolvePath(t, atFDCWD, abs)
+		if err != nil {
+			return 0, err
+		}
+		if st, err := t.Kernel().FS.Stat(full, false); err == nil && st.Mode&0o170000 == 0o120000 {
 			return 0, kerr.ELOOP
 		}
 	}

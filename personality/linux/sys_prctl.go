@@ -94,6 +94,7 @@ func sysPrctl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		return 0, copyOutU32(t, a[1], uint32(ps.pdeathsig))
 	case prSetChildSubreaper:
 		ps.subreaper = a[1] != 0
+		t.Group().SetChildSubreaper(ps.subreaper)
 		return 0, nil
 	case prGetChildSubreaper:
 		return 0, copyOutU32(t, a[1], uint32(boolWord(ps.subreaper)))

@@ -1,6 +1,9 @@
 /* init: the first process. It makes the console device if there is none,
  * opens it as descriptors 0, 1 and 2, and runs the shell, starting a new
- * one whenever it exits; meanwhile it reaps orphans. */
+ * one whenever it dies; meanwhile it reaps orphans. Unlike xv6's
+ * console, runos's can reach the end of its input (a script, or Ctrl-D),
+ * after which a new shell could read nothing: when the shell exits with
+ * status 0, which it does at end of input, init ends too. */
 #include "user.h"
 
 int main(void)
@@ -28,8 +31,10 @@ int main(void)
 		for (;;) {
 			int status;
 			int w = wait(&status);
+			if (w == pid && status == 0)
+				exit(0); /* end of input */
 			if (w == pid)
-				break; /* the shell exited: start another */
+				break; /* the shell died: start another */
 			if (w < 0) {
 				printf("init: wait returned an error\n");
 				exit(1);
