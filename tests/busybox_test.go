@@ -25,10 +25,6 @@ type busyboxCase struct {
 	Files      map[string]string // name → contents, made in the cwd; a name ending in "/" is a directory
 	WantStdout string
 	WantExit   int
-	// KnownGap, when set, says why runos cannot match the native run today.
-	// The difference is logged instead of failing the test; once runos
-	// matches, the test fails so that the mark is removed.
-	KnownGap string
 }
 
 // bigHeredoc is larger than a pipe's 64 KiB buffer, so the shell cannot
@@ -225,6 +221,9 @@ echo to-stderr >&2`,
 			WantStdout: "err\nout\nvia3\nnull=0\nempty=0\n1\n",
 		},
 		{
+			// Under runos the writes land in the sandbox's writable overlay
+			// over the host root, natively in the temporary cwd; the script
+			// sees the same either way.
 			Name:       "redirections-to-files",
 			Files:      map[string]string{"in.txt": "from a file\n"},
 			Script:     `cat < in.txt; echo data > out.txt; echo more >> out.txt; cat out.txt; wc -l < out.txt`,
@@ -293,13 +292,7 @@ func runBusybox(t *testing.T, c busyboxCase, bindir string) {
 		return
 	}
 	got := run(t, requireRunos(t), inv())
-	d := diffOutcomes(native, got)
-	switch {
-	case d != "" && c.KnownGap != "":
-		t.Logf("known gap (%s); runos differs from the native run (-native +runos):\n%s", c.KnownGap, d)
-	case d != "":
+	if d := diffOutcomes(native, got); d != "" {
 		t.Errorf("runos busybox sh differs from the native run (-native +runos):\n%s", d)
-	case c.KnownGap != "":
-		t.Errorf("runos now matches the native run; remove the KnownGap mark (%s)", c.KnownGap)
 	}
 }

@@ -219,8 +219,17 @@ func (k *Kernel) Start(forced, def Personality, path string, argv, envv []string
 }
 
 // Wait blocks until thread group tg has exited and all its tasks are gone.
+// When tg is PID 1, it also waits (a few seconds at most) for the rest of
+// the sandbox, which PID 1's end has killed, so that the platform is not
+// torn down under tasks that are still leaving.
 func (k *Kernel) Wait(tg *ThreadGroup) ExitStatus {
 	<-tg.done
+	if tg == k.init {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) && k.TaskCount() > 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 	return tg.exitStatus
 }
 
