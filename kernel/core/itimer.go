@@ -144,7 +144,7 @@ func (t *Task) runCPUTimers(entering bool) {
 		it  *cpuItimer
 		now int64
 		sig Signal
-	}{{&tm.virt, user, SIGVTALRM}, {&tm.prof, user + sys, SIGPROF}} {
+	}{{&tm.virt, user, SIGVTALRM}, {&tm.prof, user + sys, SIGPROF}, {&tm.cpuLimit, user + sys, SIGXCPU}} {
 		if it.it.expires == 0 {
 			continue
 		}
@@ -160,6 +160,15 @@ func (t *Task) runCPUTimers(entering bool) {
 		}
 		if it.it.expires != 0 {
 			next = min(next, it.it.expires-it.now)
+		}
+	}
+	if tm.cpuHard != 0 {
+		if user+sys >= tm.cpuHard {
+			// getrlimit(2), RLIMIT_CPU: past the hard limit, SIGKILL.
+			fires = append(fires, cpuFiring{sig: SIGKILL})
+			tm.cpuHard = 0
+		} else {
+			next = min(next, tm.cpuHard-(user+sys))
 		}
 	}
 	for _, pt := range tm.posix {
@@ -202,4 +211,20 @@ func (t *Task) runCPUTimers(entering bool) {
 		}
 		t.cpu.waking = true
 	}
+}
+
+// SetCPULimit applies RLIMIT_CPU (getrlimit(2)): when the process's CPU
+// time reaches soft it gets SIGXCPU, and again each second after; at hard
+// it gets SIGKILL. Zero means no limit.
+func (tg *ThreadGroup) SetCPULimit(soft, hard time.Duration) {
+	tm := &tg.timers
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	tg.cpuLimitSoft, tg.cpuLimitHard = soft, hard
+	tm.cpuLimit = cpuItimer{}
+	if soft > 0 {
+		tm.cpuLimit = cpuItimer{expires: int64(soft), interval: int64(time.Second)}
+	}
+	tm.cpuHard = int64(hard)
+	tm.recountCPULocked()
 }

@@ -87,6 +87,7 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 	}
 	tg.DumpsCore = t.tg.DumpsCore
 	tg.umask.Store(t.tg.umask.Load())
+	soft, hard := t.tg.cpuLimitSoft, t.tg.cpuLimitHard
 	tg.creds = t.tg.creds
 	mask := t.sigMask
 	sched := t.sched.forChild()
@@ -116,6 +117,9 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 	k.groups[id] = tg
 	k.mmUsers[m]++
 	k.mu.Unlock()
+	if soft != 0 || hard != 0 {
+		tg.SetCPULimit(soft, hard)
+	}
 	return c, nil
 }
 
@@ -179,8 +183,16 @@ func (k *Kernel) groupExited(tg *ThreadGroup) {
 			break
 		}
 	}
+	type deathSignal struct {
+		g   *ThreadGroup
+		sig Signal
+	}
+	var deathSigs []deathSignal
 	for c := range tg.children {
 		delete(tg.children, c)
+		if c.PdeathSig != 0 && !c.zombie {
+			deathSigs = append(deathSigs, deathSignal{c, c.PdeathSig})
+		}
 		if adopter == nil || adopter == tg {
 			c.parent = nil
 			continue
@@ -211,6 +223,9 @@ func (k *Kernel) groupExited(tg *ThreadGroup) {
 	}
 	st := tg.exitStatus
 	k.mu.Unlock()
+	for _, d := range deathSigs {
+		d.g.SendSignal(&SigInfo{Signo: d.sig, Code: SIUser, PID: int32(tg.pid)})
+	}
 
 	if sig != 0 {
 		info := &SigInfo{Signo: sig, PID: int32(tg.pid), UID: tg.Credentials().UID, Code: cldExited, Status: int32(st.Code)}
@@ -452,4 +467,11 @@ func (tg *ThreadGroup) SetChildSubreaper(on bool) {
 	tg.k.mu.Lock()
 	defer tg.k.mu.Unlock()
 	tg.ChildSubreaper = on
+}
+
+// SetPdeathSig sets the signal tg gets when its parent ends (0: none).
+func (tg *ThreadGroup) SetPdeathSig(s Signal) {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	tg.PdeathSig = s
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/arch"
@@ -180,6 +181,14 @@ type ThreadGroup struct {
 	cwd string
 	// Exe is the guest path of the program, for /proc/self/exe.
 	Exe string
+	// cpuLimitSoft and cpuLimitHard are RLIMIT_CPU as SetCPULimit last
+	// set them; fork passes them on (itimer.go).
+	cpuLimitSoft, cpuLimitHard time.Duration
+
+	// PdeathSig is sent to this process when its parent ends
+	// (prctl(2), PR_SET_PDEATHSIG); guarded by Kernel.mu.
+	PdeathSig Signal
+
 	// ChildSubreaper makes this process adopt its descendants' orphans
 	// instead of PID 1 (guarded by Kernel.mu).
 	ChildSubreaper bool

@@ -133,6 +133,10 @@ type groupTimers struct {
 	virt, prof cpuItimer
 	posix      map[int]*posixTimer
 	nextID     int
+	// cpuLimit is RLIMIT_CPU's soft limit as a timer (SIGXCPU, then once
+	// a second); cpuHard its hard limit (SIGKILL), a CPU clock value or 0.
+	cpuLimit cpuItimer
+	cpuHard  int64
 	// cpuArmed counts armed CPU-clock timers, so that a Switch edge
 	// costs one atomic load when there are none.
 	cpuArmed atomic.Int32
@@ -175,6 +179,9 @@ func (tm *groupTimers) recountCPULocked() {
 		n++
 	}
 	if tm.prof.expires != 0 {
+		n++
+	}
+	if tm.cpuLimit.expires != 0 || tm.cpuHard != 0 {
 		n++
 	}
 	for _, pt := range tm.posix {

@@ -89,6 +89,7 @@ func sysPrctl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 			return 0, kerr.EINVAL
 		}
 		ps.pdeathsig = int(a[1])
+		t.Group().SetPdeathSig(core.Signal(a[1]))
 		return 0, nil
 	case prGetPdeathsig:
 		return 0, copyOutU32(t, a[1], uint32(ps.pdeathsig))

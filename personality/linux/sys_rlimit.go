@@ -2,6 +2,7 @@ package linux
 
 import (
 	"golang.org/x/sys/unix"
+	"time"
 
 	"github.com/runos-project/runos/kernel/arch"
 	"github.com/runos-project/runos/kernel/core"
@@ -11,6 +12,7 @@ import (
 
 // Resource numbers of getrlimit(2).
 const (
+	rlimitCPU    = 0
 	rlimitFsize  = 1
 	rlimitData   = 2
 	rlimitStack  = 3
@@ -59,6 +61,9 @@ func initLimits(tg *core.ThreadGroup) {
 		tg.SetLimit(res, core.Rlimit{Cur: l.Cur, Max: l.Max})
 	}
 	tg.DumpsCore = tg.Limit(rlimitCore).Cur != 0
+	if l := tg.Limit(rlimitCPU); l.Cur != core.RlimInfinity || l.Max != core.RlimInfinity {
+		tg.SetCPULimit(cpuLimit(l.Cur), cpuLimit(l.Max))
+	}
 }
 
 func copyOutRlimit(t *core.Task, addr uintptr, l core.Rlimit) error {
@@ -119,6 +124,8 @@ func doPrlimit(t *core.Task, tg *core.ThreadGroup, res int, newAddr, oldAddr uin
 		t.MM().SetStackLimit(nl.Cur)
 	case rlimitCore:
 		tg.DumpsCore = nl.Cur != 0
+	case rlimitCPU:
+		tg.SetCPULimit(cpuLimit(nl.Cur), cpuLimit(nl.Max))
 	}
 	return nil
 }
@@ -207,4 +214,13 @@ func mremapAllowed(t *core.Task, oldLen, newLen uintptr) bool {
 		return true
 	}
 	return growthAllowed(t, n-o)
+}
+
+// cpuLimit turns an RLIMIT_CPU value (seconds) into a duration, 0 for
+// unlimited.
+func cpuLimit(v uint64) time.Duration {
+	if v == core.RlimInfinity || v > uint64(1<<62)/uint64(time.Second) {
+		return 0
+	}
+	return time.Duration(v) * time.Second
 }
