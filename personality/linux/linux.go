@@ -29,7 +29,7 @@ func (l *Linux) Name() string { return "linux" }
 
 // Description is one line for `runos personalities`.
 func (l *Linux) Description() string {
-	return "Linux x86-64 ABI: runs unmodified static Linux programs"
+	return "Linux x86-64 ABI: runs unmodified Linux programs, static and dynamic"
 }
 
 // Match implements core.Personality: Linux runs every x86-64 ELF file,
