@@ -218,49 +218,25 @@ func sysWritev(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 }
 
 func doReadv(t *core.Task, fd, iovAddr, cnt uintptr, off int64) (uintptr, error) {
-	d, err := getFile(t, fd)
-	if err != nil {
-		return 0, err
-	}
-	defer d.DecRef()
-	if err := d.CanRead(); err != nil {
-		return 0, err
-	}
-	iovs, err := copyInIovecs(t, iovAddr, int(int32(cnt)))
-	if err != nil {
-		return 0, err
-	}
-	var done uintptr
-	for _, v := range iovs {
-		if v.len == 0 {
-			continue
-		}
-		o := off
-		if off >= 0 {
-			o = off + int64(done)
-		}
-		n, err := readInto(t, d, v.base, v.len, o)
-		done += n
-		if err != nil {
-			if done > 0 {
-				return done, nil
-			}
-			return 0, err
-		}
-		if n < v.len {
-			break
-		}
-	}
-	return done, nil
+	return doVector(t, fd, iovAddr, cnt, off, (*fs.FileDescription).CanRead, readInto)
 }
 
 func doWritev(t *core.Task, fd, iovAddr, cnt uintptr, off int64) (uintptr, error) {
+	return doVector(t, fd, iovAddr, cnt, off, (*fs.FileDescription).CanWrite, writeFrom)
+}
+
+// doVector runs one transfer per iovec (readv(2), writev(2) and their
+// p-variants), stopping at the first short one; an error after some bytes
+// moved reports the bytes instead.
+func doVector(t *core.Task, fd, iovAddr, cnt uintptr, off int64,
+	allowed func(*fs.FileDescription) error,
+	transfer func(*core.Task, *fs.FileDescription, uintptr, uintptr, int64) (uintptr, error)) (uintptr, error) {
 	d, err := getFile(t, fd)
 	if err != nil {
 		return 0, err
 	}
 	defer d.DecRef()
-	if err := d.CanWrite(); err != nil {
+	if err := allowed(d); err != nil {
 		return 0, err
 	}
 	iovs, err := copyInIovecs(t, iovAddr, int(int32(cnt)))
@@ -276,7 +252,7 @@ func doWritev(t *core.Task, fd, iovAddr, cnt uintptr, off int64) (uintptr, error
 		if off >= 0 {
 			o = off + int64(done)
 		}
-		n, err := writeFrom(t, d, v.base, v.len, o)
+		n, err := transfer(t, d, v.base, v.len, o)
 		done += n
 		if err != nil {
 			if done > 0 {
