@@ -74,3 +74,18 @@ func BenchmarkMapViaPrimary(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNewAddressSpace measures what every fork and exec pays for a
+// fresh stub process: exec of the stub, its clean-up, and its release.
+func BenchmarkNewAddressSpace(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p := newTestPlatform(b)
+	for i := 0; i < b.N; i++ {
+		as, err := p.NewAddressSpace()
+		if err != nil {
+			b.Fatal(err)
+		}
+		as.Release()
+	}
+}

@@ -182,7 +182,7 @@ func TestReleaseKillsStub(t *testing.T) {
 	})
 }
 
-func newTestPlatform(t *testing.T) *Platform {
+func newTestPlatform(t testing.TB) *Platform {
 	fd, err := unix.MemfdCreate("runos-ptrace-test", unix.MFD_CLOEXEC)
 	if err != nil {
 		t.Fatal(err)
