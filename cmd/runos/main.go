@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -44,6 +45,7 @@ type options struct {
 	env         []string
 	clearEnv    bool
 	debug       bool
+	cpuProfile  string
 	// Sandbox limits (limits.go).
 	user     string
 	maxProcs int
@@ -69,6 +71,7 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	f.StringArrayVar(&o.env, "env", nil, "set KEY=VAL in the program's environment (repeatable)")
 	f.BoolVar(&o.clearEnv, "clear-env", false, "start from an empty environment instead of runos's own")
 	f.BoolVar(&o.debug, "debug", false, "print kernel diagnostics on stderr")
+	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the kernel to `FILE` (go tool pprof reads it)")
 	f.StringVar(&o.user, "user", "", "run the program as UID:GID (default: runos's own user)")
 	f.IntVar(&o.maxProcs, "max-procs", 0, "most processes the sandbox may hold; fork fails with EAGAIN beyond (0: no cap)")
 	f.StringVar(&o.memory, "memory", "0", "guest memory of the whole sandbox, like 256M or 1G; a process that needs more is killed (0: no cap)")
@@ -126,6 +129,21 @@ func newPlatform(name string, mf *mm.MemoryFile) (platform.Platform, error) {
 }
 
 func runProgram(o options, argv []string, stderr io.Writer) int {
+	if o.cpuProfile != "" {
+		// For people measuring the kernel itself: where does runos spend
+		// its time serving this program?
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "runos: --cpu-profile: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "runos: --cpu-profile: %v\n", err)
+			return exitUsage
+		}
+		defer pprof.StopCPUProfile()
+	}
 	p, ok := lookupPersonality(o.personality)
 	if !ok {
 		fmt.Fprintf(stderr, "runos: unknown personality %q (have: %s)\n", o.personality, strings.Join(personalityNames(), ", "))
