@@ -74,6 +74,12 @@ func behaviourCases() []behaviourCase {
 		Guest:     guest{"gorun", goStatic},
 		WantLines: []string{"map entries: 1000000, sum of values: 1499998500000", "gorun: ok"},
 	})
+	cs = append(cs, behaviourCase{
+		Name:       "txtbsy",
+		Guest:      guest{"txtbsy", gccStatic},
+		Args:       []string{"/tmp"},
+		WantStdout: "exec while open for writing: ETXTBSY\nexec after close: ran\n",
+	})
 	for _, status := range []int{0, 1, 42, 255, 256} {
 		cs = append(cs, behaviourCase{
 			Name:       fmt.Sprintf("exitcode/%d", status),

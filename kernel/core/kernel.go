@@ -78,6 +78,7 @@ type Kernel struct {
 	init    *ThreadGroup
 	futexes futexTable
 	mmUsers map[*mm.MM]int // tasks using each address space
+	writers writers        // files open for writing (writers.go)
 	// personalities are the ABIs exec chooses among (select.go).
 	personalities []Personality
 

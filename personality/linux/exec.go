@@ -58,6 +58,10 @@ func openExecutable(t *core.Task, abs string) (fs.File, fs.Stat, error) {
 		f.Close()
 		return nil, fs.Stat{}, kerr.EACCES
 	}
+	if t.Kernel().BeingWritten(core.FileID{Dev: st.Dev, Ino: st.Ino}) {
+		f.Close()
+		return nil, fs.Stat{}, kerr.ETXTBSY
+	}
 	return f, st, nil
 }
 

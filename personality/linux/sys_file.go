@@ -401,6 +401,9 @@ func doOpen(t *core.Task, dirfd int, pathAddr, flags, mode uintptr) (uintptr, er
 	if err != nil {
 		return 0, err
 	}
+	if of.Write {
+		f = countWriter(t, f)
+	}
 	d := fs.NewFileDescription(f, abs, status)
 	fd, err := t.FDs().Allocate(d, 0, flags&oCloexec != 0)
 	if err != nil {
@@ -572,6 +575,29 @@ func sysIoctl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		return 0, err
 	}
 	return 0, kerr.ENOTTY
+}
+
+// writeCounted is a regular file opened for writing: while it is open,
+// execve of the same file fails with ETXTBSY.
+type writeCounted struct {
+	fs.File
+	release func()
+}
+
+func (w *writeCounted) Close() error {
+	w.release()
+	return w.File.Close()
+}
+
+// countWriter registers f with the kernel's writer count if it is a
+// regular file (other kinds never run as programs, and wrapping them would
+// hide the interfaces they implement, such as fs.Pollable).
+func countWriter(t *core.Task, f fs.File) fs.File {
+	st, err := f.Stat()
+	if err != nil || st.Mode&fs.ModeTypeMask != fs.ModeRegular {
+		return f
+	}
+	return &writeCounted{File: f, release: t.Kernel().OpenedForWrite(core.FileID{Dev: st.Dev, Ino: st.Ino})}
 }
 
 // fcntl(2) commands.
