@@ -366,6 +366,20 @@ func (c *Context) interrupted(st *arch.State) (platform.Event, bool, error) {
 	c.pending = false
 	c.mu.Unlock()
 	intr := platform.Event{Kind: platform.EventInterrupt}
+	if s.CS.DPL == 3 && r.Rip == codeVA+offSyscall {
+		// PVM's way of running a guest's syscall (see exit) was cut
+		// short after the jump to LSTAR, before the fault that reports
+		// it: the system call happened, and rcx and r11 hold where it
+		// returns to. Report it; the interrupt comes with the next Switch.
+		c.saveGeneral(st)
+		st.Regs.Rip, st.Regs.Eflags, st.Regs.Rsp = r.Rcx, r.R11, r.Rsp
+		st.Regs.OrigRax = r.Rax
+		c.atStub = false
+		c.mu.Lock()
+		c.pending = true
+		c.mu.Unlock()
+		return platform.Event{Kind: platform.EventSyscall}, false, nil
+	}
 	if s.CS.DPL == 3 {
 		// In the guest program: its registers are all in kvm_run.
 		c.saveGeneral(st)
