@@ -86,6 +86,9 @@ type FileDescription struct {
 	mu    sync.Mutex
 	flags int
 	refs  atomic.Int32
+	// locked is set once the description takes a lock (lock.go), so
+	// that its last close releases them.
+	locked atomic.Bool
 }
 
 // NewFileDescription wraps f with one reference.
@@ -116,6 +119,9 @@ func (d *FileDescription) IncRef() { d.refs.Add(1) }
 // DecRef drops a reference and closes the file with the last one.
 func (d *FileDescription) DecRef() error {
 	if d.refs.Add(-1) == 0 {
+		if d.locked.Load() {
+			releaseDescriptionLocks(d)
+		}
 		return d.File.Close()
 	}
 	return nil

@@ -54,6 +54,8 @@ type options struct {
 	// program then runs under it whatever its ELF says.
 	forcePersonality bool
 	strace           straceFlags
+	traceOut         string // --trace-out FILE (traceout.go)
+	dumpOnExit       bool   // --dump-on-exit (dump.go)
 }
 
 func main() {
@@ -76,8 +78,10 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	f.IntVar(&o.maxProcs, "max-procs", 0, "most processes the sandbox may hold; fork fails with EAGAIN beyond (0: no cap)")
 	f.StringVar(&o.memory, "memory", "0", "guest memory of the whole sandbox, like 256M or 1G; a process that needs more is killed (0: no cap)")
 	addStraceFlags(f, &o.strace)
+	f.StringVar(&o.traceOut, "trace-out", "", "write a timeline of every syscall, fork, exec, signal, exit and page fault to `FILE` as Chrome trace-event JSON (open it in ui.perfetto.dev or chrome://tracing; see `runos trace`)")
+	f.BoolVar(&o.dumpOnExit, "dump-on-exit", false, "when the program exits, print every task, address space and descriptor table to stderr; SIGUSR1 to runos prints the same dump at any time and is not forwarded to the program")
 	f.Usage = func() {
-		fmt.Fprintf(stderr, "usage: runos [flags] PROGRAM [ARGS...]\n       runos syscalls [--personality NAME] [--markdown]\n       runos personalities\n       runos version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: runos [flags] PROGRAM [ARGS...]\n       runos syscalls [--personality NAME] [--markdown]\n       runos personalities\n       runos trace summary FILE | runos trace svg FILE -o OUT.svg\n       runos version\n\nflags:\n")
 		f.PrintDefaults()
 	}
 	return f
@@ -109,6 +113,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdBench(rest[1:], stdout, stderr)
 	case "personalities":
 		return cmdPersonalities(stdout)
+	case "trace":
+		return cmdTrace(rest[1:], stdout, stderr)
 	case "help":
 		flags.SetOutput(stdout)
 		flags.Usage()
@@ -222,6 +228,7 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 		debug = stderr
 	}
 	k := core.NewKernel(core.Config{Platform: plat, MemoryFile: mf, FS: fsys, Debug: debug})
+	fsys.SetKernel(k) // /proc shows this kernel's processes
 	k.MaxProcs = o.maxProcs
 	k.InitCreds = creds
 	tracer, err := o.strace.tracer(p, stderr)
@@ -229,9 +236,43 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "runos: %v\n", err)
 		return exitUsage
 	}
+	var all tracers
 	if tracer != nil {
-		k.Tracer = tracer
+		all = append(all, tracer)
 	}
+	var timeline *chromeTracer
+	if o.traceOut != "" {
+		timeline, err = newChromeTracer(o.traceOut, defaultDecodeOptions())
+		if err != nil {
+			fmt.Fprintf(stderr, "runos: %v\n", err)
+			return exitUsage
+		}
+		all = append(all, timeline)
+	}
+	if o.dumpOnExit {
+		all = append(all, &exitDumper{w: stderr})
+	}
+	switch len(all) {
+	case 0:
+	case 1:
+		k.Tracer = all[0]
+	default:
+		k.Tracer = all
+	}
+
+	// SIGUSR1 is runos's own: it dumps the kernel's state (dump.go) and
+	// is not forwarded to the program.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer func() {
+		signal.Stop(usr1)
+		close(usr1) // no sends after Stop; ends the goroutine
+	}()
+	go func() {
+		for range usr1 {
+			writeDump(stderr, k.Snapshot())
+		}
+	}()
 
 	// Signals a user sends runos (Ctrl-C, kill) go to the program, as if
 	// it had been run directly.
@@ -259,6 +300,11 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 	if tracer != nil {
 		if err := tracer.finish(); err != nil {
 			fmt.Fprintf(stderr, "runos: --strace: %v\n", err)
+		}
+	}
+	if timeline != nil {
+		if err := timeline.finish(); err != nil {
+			fmt.Fprintf(stderr, "runos: %v\n", err)
 		}
 	}
 	if err := k.FirstInternalError(); err != nil && st.Signal == core.SIGKILL {

@@ -2,24 +2,37 @@ package main
 
 import (
 	"fmt"
-	"path"
+	"strings"
+	"time"
 
 	"github.com/runos-project/runos/fs"
-	"github.com/runos-project/runos/fs/dev"
+	"github.com/runos-project/runos/fs/devfs"
 	"github.com/runos-project/runos/fs/host"
 	"github.com/runos-project/runos/fs/overlay"
+	"github.com/runos-project/runos/fs/procfs"
+	"github.com/runos-project/runos/fs/stdio"
 	"github.com/runos-project/runos/fs/tmpfs"
 	"github.com/runos-project/runos/fs/vfs"
-	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/kernel/core"
+	"golang.org/x/sys/unix"
 )
 
 // rootFS is the sandbox's file namespace: a writable overlay (tmpfs on
 // top) over the host directory given by --root, read-only underneath, so a
-// program can write anywhere without touching the host. /dev/null and its
-// siblings are the kernel's own devices (fs/dev).
+// program can write anywhere without touching the host. On it are the
+// sandbox's own /proc (fs/procfs), /dev (fs/devfs, with a tmpfs on
+// /dev/shm) and a minimal /sys: nothing of the host's processes or
+// devices shows through.
 type rootFS struct {
 	vfs.PathFS
+	proc *procSource
 }
+
+// startTime stands for the sandbox's boot: the kernel is made moments
+// after the namespace.
+var startTime = time.Now()
+
+func bootTime() time.Time { return startTime }
 
 func newRootFS(dir string) (rootFS, error) {
 	hr, err := host.OpenRoot(dir)
@@ -31,53 +44,93 @@ func newRootFS(dir string) (rootFS, error) {
 		return rootFS{}, fmt.Errorf("overlay over %s: %w", dir, err)
 	}
 	v := vfs.New(ov, vfs.MountOptions{})
-	// The host's /proc describes the host's processes (and its
-	// /proc/self is runos itself): it must not show through. Until the
-	// sandbox has a procfs of its own, /proc is an empty directory; the
-	// Linux personality answers /proc/self/exe itself.
+	src := &procSource{}
+	mounts := []procfs.Mount{
+		{Source: "overlay", Point: "/", Type: "overlay", Options: "rw,relatime"},
+		{Source: "proc", Point: "/proc", Type: "proc", Options: "rw,nosuid,nodev,noexec,relatime"},
+		{Source: "udev", Point: "/dev", Type: "devtmpfs", Options: "rw,nosuid,relatime,mode=755"},
+		{Source: "tmpfs", Point: "/dev/shm", Type: "tmpfs", Options: "rw,nosuid,nodev"},
+		{Source: "sysfs", Point: "/sys", Type: "sysfs", Options: "ro,nosuid,nodev,noexec,relatime"},
+	}
+	proc := procfs.New(src, procSystem(src, mounts))
+	dev, err := devfs.New(controllingTTY)
+	if err != nil {
+		return rootFS{}, fmt.Errorf("/dev: %w", err)
+	}
+	sys, err := newSysFS()
+	if err != nil {
+		return rootFS{}, fmt.Errorf("/sys: %w", err)
+	}
 	ctx := &vfs.Context{Creds: vfs.Root}
-	if _, err := v.Stat(ctx, v.Root(), "/proc", 0); err == nil {
-		if err := v.Mount(ctx, v.Root(), "/proc", tmpfs.New(0o555, 0, 0), vfs.MountOptions{ReadOnly: true}); err != nil {
-			return rootFS{}, fmt.Errorf("hiding the host's /proc: %w", err)
+	for _, m := range []struct {
+		point string
+		fsys  vfs.FileSystem
+		ro    bool
+	}{
+		{"/proc", proc, false},
+		{"/dev", dev, false},
+		{"/dev/shm", tmpfs.New(0o1777, 0, 0), false},
+		{"/sys", sys, true},
+	} {
+		// A --root without the directory gets one in the overlay.
+		if _, err := v.Stat(ctx, v.Root(), m.point, 0); err != nil {
+			if err := v.Mkdir(ctx, v.Root(), m.point, 0o755); err != nil {
+				return rootFS{}, fmt.Errorf("mkdir %s: %w", m.point, err)
+			}
+		}
+		if err := v.Mount(ctx, v.Root(), m.point, m.fsys, vfs.MountOptions{ReadOnly: m.ro}); err != nil {
+			return rootFS{}, fmt.Errorf("mount %s: %w", m.point, err)
 		}
 	}
-	return rootFS{vfs.PathFS{V: v, Creds: vfs.Root}}, nil
-}
-
-// Open serves the kernel's devices, and everything else from the VFS.
-func (r rootFS) Open(p string, f fs.OpenFlags) (fs.File, error) {
-	if df, ok := device(p); ok {
-		return df, nil
+	d, err := v.Lookup(ctx, v.Root(), "/proc", 0)
+	if err != nil {
+		return rootFS{}, fmt.Errorf("/proc: %w", err)
 	}
-	return r.PathFS.Open(p, f)
+	proc.SetMountRoot(d)
+	return rootFS{PathFS: vfs.PathFS{V: v, Creds: vfs.Root}, proc: src}, nil
 }
 
-// device serves /dev/null and its siblings from the kernel (fs/dev), so a
-// guest never opens a host device node. A devfs mount will replace this.
-func device(p string) (fs.File, bool) {
-	p = path.Clean(p)
-	if dir, name := path.Split(p); dir == "/dev/" {
-		return dev.Lookup(name)
+// SetKernel attaches the kernel whose processes /proc shows.
+func (r rootFS) SetKernel(k *core.Kernel) { r.proc.k.Store(k) }
+
+// controllingTTY opens /dev/tty: runos's own standard input when it is a
+// terminal (the sandbox's session has it as controlling terminal), else
+// nothing, and the open fails with ENXIO (see tty(4)).
+func controllingTTY() (fs.File, error) {
+	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err != nil {
+		return nil, err
 	}
-	return nil, false
+	return stdio.New(0, "tty")
 }
 
-// Stat answers for the kernel's devices too.
-func (r rootFS) Stat(p string, follow bool) (fs.Stat, error) {
-	if df, ok := device(p); ok {
-		return df.Stat()
-	}
-	return r.PathFS.Stat(p, follow)
-}
-
-// Access answers for the kernel's devices too: everyone may read and
-// write them, nobody may execute them.
-func (r rootFS) Access(p string, mode int) error {
-	if _, ok := device(p); ok {
-		if mode&1 != 0 {
-			return kerr.EACCES
+// newSysFS makes the read-only /sys: a tmpfs filled now.
+func newSysFS() (*tmpfs.FS, error) {
+	t := tmpfs.New(0o555, 0, 0)
+	for p, content := range sysFiles() {
+		dir := t.Root()
+		parts := strings.Split(p, "/")
+		for _, name := range parts[:len(parts)-1] {
+			next, err := dir.Lookup(name)
+			if err != nil {
+				if next, err = dir.Mkdir(name, vfs.CreateAttr{Mode: fs.ModeDir | 0o755}); err != nil {
+					return nil, err
+				}
+			}
+			dir = next
 		}
-		return nil
+		ino, err := dir.Create(parts[len(parts)-1], vfs.CreateAttr{Mode: fs.ModeRegular | 0o444})
+		if err != nil {
+			return nil, err
+		}
+		f, err := ino.Open(fs.OpenFlags{Write: true})
+		if err != nil {
+			return nil, err
+		}
+		_, err = f.Write([]byte(content))
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
-	return r.PathFS.Access(p, mode)
+	return t, nil
 }

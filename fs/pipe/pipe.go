@@ -24,6 +24,8 @@ type pipe struct {
 	writers int
 	queue   fs.WaitQueue
 	ino     uint64
+	// capacity is the pipe's size, F_SETPIPE_SZ's to change.
+	capacity int
 }
 
 var (
@@ -37,7 +39,7 @@ func New() (r *ReadEnd, w *WriteEnd) {
 	ino := nextIno
 	nextIno++
 	inoMu.Unlock()
-	p := &pipe{readers: 1, writers: 1, ino: ino}
+	p := &pipe{readers: 1, writers: 1, ino: ino, capacity: Capacity}
 	return &ReadEnd{p}, &WriteEnd{p}
 }
 
@@ -122,7 +124,7 @@ func (w *WriteEnd) Write(b []byte) (int, error) {
 		p.mu.Unlock()
 		return 0, kerr.EPIPE
 	}
-	room := Capacity - len(p.buf)
+	room := p.capacity - len(p.buf)
 	if room == 0 || (len(b) <= PipeBuf && room < len(b)) {
 		p.mu.Unlock()
 		return 0, kerr.EAGAIN
@@ -158,7 +160,7 @@ func (w *WriteEnd) Readiness(mask fs.Events) fs.Events {
 	var ev fs.Events
 	if p.readers == 0 {
 		ev |= fs.EventErr
-	} else if Capacity-len(p.buf) >= PipeBuf || len(p.buf) == 0 {
+	} else if p.capacity-len(p.buf) >= PipeBuf || len(p.buf) == 0 {
 		ev |= fs.EventOut
 	}
 	return ev & (mask | fs.EventErr)
@@ -166,3 +168,62 @@ func (w *WriteEnd) Readiness(mask fs.Events) fs.Events {
 
 // WaitQueue implements fs.Pollable.
 func (w *WriteEnd) WaitQueue() *fs.WaitQueue { return &w.p.queue }
+
+// End is either end of a pipe: what fcntl(2)'s F_GETPIPE_SZ and
+// F_SETPIPE_SZ, ioctl FIONREAD, splice(2) and tee(2) need.
+type End interface {
+	Pipe() *Shared
+}
+
+// Shared is the pipe both ends share.
+type Shared = pipe
+
+func (r *ReadEnd) Pipe() *Shared  { return r.p }
+func (w *WriteEnd) Pipe() *Shared { return w.p }
+
+// Size returns the capacity in bytes (F_GETPIPE_SZ).
+func (p *pipe) Size() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.capacity
+}
+
+// SetSize changes the capacity (F_SETPIPE_SZ): the request is rounded up
+// to a power-of-two number of pages, at least one; EBUSY if the bytes
+// already buffered would not fit (pipe(7)). It returns the new size.
+func (p *pipe) SetSize(n int) (int, error) {
+	size := 4096
+	for size < n {
+		size <<= 1
+	}
+	p.mu.Lock()
+	if len(p.buf) > size {
+		p.mu.Unlock()
+		return 0, kerr.EBUSY
+	}
+	p.capacity = size
+	p.mu.Unlock()
+	p.queue.Notify(fs.EventOut)
+	return size, nil
+}
+
+// Buffered returns the bytes waiting to be read (FIONREAD).
+func (p *pipe) Buffered() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.buf)
+}
+
+// Peek copies buffered bytes without taking them, for tee(2); EAGAIN if
+// empty while writers remain, 0 at end of file.
+func (p *pipe) Peek(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.buf) == 0 {
+		if p.writers == 0 {
+			return 0, nil
+		}
+		return 0, kerr.EAGAIN
+	}
+	return copy(b, p.buf), nil
+}

@@ -75,7 +75,7 @@ func (ft *FDTable) CloseExec() {
 	}
 	ft.mu.Unlock()
 	for _, d := range closing {
-		d.DecRef()
+		ft.drop(d)
 	}
 }
 
@@ -110,7 +110,7 @@ func (ft *FDTable) Install(fd int, d *fs.FileDescription, cloexec bool) {
 	ft.files[fd] = fdEntry{d: d, cloexec: cloexec}
 	ft.mu.Unlock()
 	if old != nil {
-		old.DecRef()
+		ft.drop(old)
 	}
 }
 
@@ -152,6 +152,14 @@ func (ft *FDTable) Close(fd int) error {
 	d := ft.files[fd].d
 	ft.files[fd] = fdEntry{}
 	ft.mu.Unlock()
+	return ft.drop(d)
+}
+
+// drop releases the table's reference to d, and with it the process's
+// record locks on d's file (fcntl(2): closing any descriptor of a file
+// releases the process's locks on it).
+func (ft *FDTable) drop(d *fs.FileDescription) error {
+	fs.ReleaseRecordLocks(ft, d)
 	return d.DecRef()
 }
 
@@ -184,7 +192,7 @@ func (ft *FDTable) CloseAll() {
 	ft.mu.Unlock()
 	for _, e := range files {
 		if e.d != nil {
-			e.d.DecRef()
+			ft.drop(e.d)
 		}
 	}
 }

@@ -82,6 +82,7 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 	t.tg.mu.Lock()
 	tg.cwd = t.tg.cwd
 	tg.Exe = t.tg.Exe
+	tg.argEnv = t.tg.argEnv
 	for r, l := range t.tg.Limits {
 		tg.Limits[r] = l
 	}

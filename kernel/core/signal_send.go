@@ -1,5 +1,7 @@
 package core
 
+import "github.com/runos-project/runos/fs"
+
 // SendSignal queues a process-directed signal (kill(2)) on the group and
 // wakes a thread that can take it.
 func (tg *ThreadGroup) SendSignal(info *SigInfo) {
@@ -56,6 +58,7 @@ func (tg *ThreadGroup) send(target *Task, info *SigInfo) {
 		tg.traceIgnoredLocked(target, info)
 	}
 	tg.mu.Unlock()
+	tg.signalfds.Notify(fs.EventIn)
 	if resumed {
 		tg.tellParent(cldContinued, SIGCONT)
 	}

@@ -47,6 +47,10 @@ type Task struct {
 	// exit, fatal signal).
 	killed atomic.Bool
 
+	// sysnr is the number of the syscall being served plus one, 0
+	// between syscalls, for a state dump (dump.go) to read.
+	sysnr atomic.Int64
+
 	// restart is the restart request of the syscall just served.
 	restart kerr.Error
 
@@ -155,6 +159,9 @@ type ThreadGroup struct {
 	tasks    []*Task
 	handlers *SignalHandlers
 	pending  sigQueue
+	// signalfds is told of every signal queued, so that signalfd files
+	// (signalfd.go) become ready for poll and blocked reads.
+	signalfds fs.WaitQueue
 
 	exiting    bool
 	exitStatus ExitStatus
@@ -181,6 +188,8 @@ type ThreadGroup struct {
 	cwd string
 	// Exe is the guest path of the program, for /proc/self/exe.
 	Exe string
+	// argEnv is where exec put argv and envp (procinfo.go), guarded by mu.
+	argEnv ArgEnv
 	// cpuLimitSoft and cpuLimitHard are RLIMIT_CPU as SetCPULimit last
 	// set them; fork passes them on (itimer.go).
 	cpuLimitSoft, cpuLimitHard time.Duration

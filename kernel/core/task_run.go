@@ -19,7 +19,7 @@ func (t *Task) run(start func() error, started chan<- error) {
 	// whole life (ptrace: the thread is the stub thread's tracer). The
 	// goroutine never unlocks, so Go retires the thread when it ends.
 	runtime.LockOSThread()
-
+	defer t.bindThread()() // procinfo.go: CurrentTask
 	ctx, err := t.k.Platform.NewContext()
 	if err != nil {
 		t.k.InternalError(fmt.Errorf("task %d: new platform context: %w", t.tid, err))
@@ -76,7 +76,9 @@ func (t *Task) run(start func() error, started chan<- error) {
 // state) down with it, so it is reported as an internal error and the
 // process is killed, the way Linux oopses and kills the current task.
 func (t *Task) syscall() {
+	t.sysnr.Store(int64(t.State.Regs.Rax) + 1)
 	defer func() {
+		t.sysnr.Store(0)
 		if r := recover(); r != nil {
 			t.k.InternalError(fmt.Errorf("task %d: panic in syscall %d: %v\n%s", t.tid, t.State.Regs.OrigRax, r, debug.Stack()))
 			t.tg.Exit(ExitStatus{Signal: SIGKILL})
@@ -93,6 +95,9 @@ func (t *Task) handleFault(ev platform.Event) {
 		err = t.mm.HandleFault(ev)
 		if err == nil {
 			t.tg.noteRSS(t.mm) // only faults make the address space grow
+			if tr := t.k.Tracer; tr != nil {
+				tr.PageFault(t, ev.Addr)
+			}
 			return
 		}
 		if errors.Is(err, kerr.ENOMEM) {

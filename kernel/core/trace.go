@@ -5,11 +5,11 @@ import (
 	"strings"
 )
 
-// Tracing: the kernel tells a Tracer (runos --strace, and later a timeline
-// trace) what its tasks do: every syscall as it starts and ends, every
-// signal as it is delivered, every task's end. Kernel.Tracer is nil unless
-// the user asked for a trace, and each call site is one nil check, so an
-// untraced sandbox pays nothing else.
+// Tracing: the kernel tells a Tracer (runos --strace, --trace-out, the
+// exit dump) what its tasks do: every syscall as it starts and ends, every
+// signal as it is delivered, every page fault served, every task's end.
+// Kernel.Tracer is nil unless the user asked for a trace, and each call
+// site is one nil check, so an untraced sandbox pays nothing else.
 //
 // The core knows no syscall numbers or struct layouts; it passes the raw
 // registers on, and the task's personality renders them (SyscallDecoder).
@@ -38,6 +38,11 @@ type Tracer interface {
 	// TaskExit reports that t is gone, and how: its group's status if the
 	// whole group is ending, else the code t gave exit(2).
 	TaskExit(t *Task, st ExitStatus)
+
+	// PageFault reports a fault at addr that the kernel served by
+	// mapping a page, invisible to the guest (a timeline counts them and
+	// follows t.MM().ResidentPages()).
+	PageFault(t *Task, addr uintptr)
 }
 
 // DecodeOptions say how much of a call a decoder shows.

@@ -209,8 +209,27 @@ func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) err
 	t.State.FP.Reset()
 	t.State.FPDirty = true
 	t.Group().Exe = abs
+	t.Group().SetArgEnv(argEnvRanges(stackTop, p, argv, envv))
 	t.Comm = commName(abs)
 	return nil
+}
+
+// argEnvRanges is where buildStack put the argument and environment
+// strings below top, for /proc/pid/cmdline and environ: each set is
+// contiguous, the arguments just below the environment.
+func argEnvRanges(top uintptr, execfn string, argv, envv []string) core.ArgEnv {
+	var r core.ArgEnv
+	r.EnvEnd = top - 8 - uintptr(len(execfn)+1)
+	r.EnvStart = r.EnvEnd
+	for _, s := range envv {
+		r.EnvStart -= uintptr(len(s) + 1)
+	}
+	r.ArgEnd = r.EnvStart
+	r.ArgStart = r.ArgEnd
+	for _, s := range argv {
+		r.ArgStart -= uintptr(len(s) + 1)
+	}
+	return r
 }
 
 func platformRW(exec bool) (p platformPerms) {

@@ -538,6 +538,9 @@ func sysIoctl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		return 0, err
 	}
 	defer d.DecRef()
+	if r, err, ok := ioctlFile(t, fdArg(a[0]), d, uint32(a[1]), a[2]); ok {
+		return r, err // sys_fdcalls.go
+	}
 	term, ok := d.File.(fs.Terminal)
 	if !ok || !term.IsTerminal() {
 		return 0, kerr.ENOTTY
@@ -651,6 +654,9 @@ func sysFcntl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		}
 		d.SetFlags(f)
 		return 0, nil
+	}
+	if r, err, ok := fcntlFile(t, d, int(int32(a[1])), a[2]); ok {
+		return r, err // sys_fdcalls.go
 	}
 	return 0, kerr.EINVAL
 }

@@ -291,6 +291,9 @@ func sysFtruncate(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if st.Mode&fs.ModeTypeMask != fs.ModeRegular {
 		return 0, kerr.EINVAL
 	}
+	if tr, ok := d.File.(interface{ Truncate(int64) error }); ok {
+		return 0, tr.Truncate(int64(a[1])) // a file with no path: memfd
+	}
 	return 0, t.Kernel().FS.Truncate(d.Path, int64(a[1]))
 }
 

@@ -25,6 +25,7 @@ var callGroups = []map[string]impl{
 	credCalls,  // sys_creds.go
 	schedCalls, // sys_sched.go
 	limitCalls, // sys_rlimit.go
+	fdCalls,    // sys_fdcalls.go
 }
 
 // implemented lists the syscalls of the first areas, by name.

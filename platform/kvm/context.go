@@ -43,6 +43,12 @@ type Context struct {
 
 	sawPVMSyscall bool // a syscall arrived as a #PF at LSTAR (see exit)
 
+	// deferred: an interrupt arrived while the vCPU was on its way to an
+	// exit (see interrupted); Switch finishes the trip and reports the
+	// interrupt with the next call. Not c.pending, which would make the
+	// re-entry return at once (immediate_exit) and never get there.
+	deferred bool
+
 	fpOwner *arch.State // whose FPU state is live in the vCPU
 	xsave   *kvmXSave
 
@@ -217,6 +223,12 @@ func (c *Context) Switch(as platform.AddressSpace, st *arch.State) (platform.Eve
 		exitErr := c.enter()
 		ev, again, err := c.exit(st, exitErr)
 		if !again {
+			if c.deferred {
+				c.deferred = false
+				c.mu.Lock()
+				c.pending = true
+				c.mu.Unlock()
+			}
 			return ev, err
 		}
 	}
@@ -366,6 +378,21 @@ func (c *Context) interrupted(st *arch.State) (platform.Event, bool, error) {
 	c.pending = false
 	c.mu.Unlock()
 	intr := platform.Event{Kind: platform.EventInterrupt}
+	// KVM may stop with an event queued but not yet delivered: a #PF
+	// the guest's instruction raised, say, whose frame is still to be
+	// pushed. The registers then show the faulting instruction, but the
+	// event stays with the vCPU and would be delivered at whatever state
+	// the next entry loads: the trampoline's iretq in ring 0, reported as
+	// an exception "in the trampoline". So let it be delivered now, and
+	// report the interrupt with the next Switch.
+	var q kvmVCPUEvents
+	if e := getVCPUEvents(c.fd, &q); e != 0 {
+		return intr, false, fmt.Errorf("kvm: KVM_GET_VCPU_EVENTS vCPU %d: %v", c.id, e)
+	}
+	if q.Exception.Injected|q.Exception.Pending|q.Interrupt.Injected|q.NMI.Injected != 0 {
+		c.deferred = true
+		return platform.Event{}, true, nil
+	}
 	if s.CS.DPL == 3 && r.Rip == codeVA+offSyscall {
 		// PVM's way of running a guest's syscall (see exit) was cut
 		// short after the jump to LSTAR, before the fault that reports
@@ -401,9 +428,7 @@ func (c *Context) interrupted(st *arch.State) (platform.Event, bool, error) {
 	// On the way in (an exception or syscall entered the trampoline,
 	// the "out" has yet to run): finish the trip, and let the next
 	// Switch report the interrupt.
-	c.mu.Lock()
-	c.pending = true
-	c.mu.Unlock()
+	c.deferred = true
 	return platform.Event{}, true, nil
 }
 

@@ -1,6 +1,7 @@
 package kvm
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -90,5 +91,65 @@ func TestThreadsShareAddressSpace(t *testing.T) {
 		if got := g.readMem(t, pageSize+8*int64(i)); got != 0x100+uint64(i) {
 			t.Errorf("context %d stored %#x, want %#x", i, got, 0x100+i)
 		}
+	}
+}
+
+// TestInterruptStorm interrupts a guest over and over while it faults or
+// makes system calls. On PVM an interrupt often lands after the guest's
+// instruction raised its exception and before the exception went through
+// the IDT; Switch must then still report the fault (or the syscall), never
+// deliver the queued exception at the trampoline's iretq.
+func TestInterruptStorm(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		code []byte
+		want platform.EventKind
+		rips []uint64 // where the guest may stop
+	}{
+		{"page faults", insStoreRax, platform.EventFault, []uint64{codeAddr}},
+		{"system calls", insGetpidLoop, platform.EventSyscall, []uint64{codeAddr, codeAddr + 5, codeAddr + 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lock(t)
+			g := newGuest(t, tc.code)
+			g.st.Regs.Rdi = unmappedAddr
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					g.ctx.Interrupt()
+					time.Sleep(20 * time.Microsecond)
+				}
+			}()
+			defer func() { close(stop); <-done }()
+			var counts [3]int
+			for i := range 2000 {
+				ev, err := g.ctx.Switch(g.as, &g.st)
+				if err != nil {
+					t.Fatalf("Switch %d: %v", i, err)
+				}
+				switch ev.Kind {
+				case tc.want:
+					counts[0]++
+				case platform.EventInterrupt:
+					counts[1]++
+				default:
+					t.Fatalf("Switch %d = %+v, want %v or an interrupt", i, ev, tc.want)
+				}
+				if !slices.Contains(tc.rips, g.st.Regs.Rip) {
+					t.Fatalf("Switch %d (%v): rip %#x, want one of %#x", i, ev.Kind, g.st.Regs.Rip, tc.rips)
+				}
+				if ev.Kind == platform.EventFault && (ev.Vector != platform.VectorPageFault || ev.Addr != unmappedAddr) {
+					t.Fatalf("Switch %d = %+v, want a #PF at %#x", i, ev, unmappedAddr)
+				}
+			}
+			t.Logf("%d %v events, %d interrupts", counts[0], tc.want, counts[1])
+		})
 	}
 }

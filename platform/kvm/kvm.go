@@ -110,8 +110,12 @@ func (p *Platform) check(cap uintptr) uintptr {
 
 func (p *Platform) init(memFD int) error {
 	kfd := int(p.kvm.Fd())
-	if v, e := ioctl(kfd, kvmGetAPIVersion, 0); e != 0 || v != 12 {
-		return fmt.Errorf("%w: /dev/kvm: API version %d (%v), want 12", ErrUnavailable, v, e)
+	v, e := ioctl(kfd, kvmGetAPIVersion, 0)
+	if e != 0 {
+		return fmt.Errorf("%w: /dev/kvm: KVM_GET_API_VERSION: %v", ErrUnavailable, e)
+	}
+	if v != 12 {
+		return fmt.Errorf("%w: /dev/kvm: API version %d, want 12", ErrUnavailable, v)
 	}
 	if p.check(capSyncRegs)&(syncRegs|syncSregs) != syncRegs|syncSregs {
 		return fmt.Errorf("%w: /dev/kvm: no KVM_CAP_SYNC_REGS for regs and sregs", ErrUnavailable)

@@ -26,6 +26,7 @@ const (
 	kvmGetXSave            = 0x9000aea4
 	kvmSetXSave            = 0x5000aea5
 	kvmSetXCRs             = 0x4188aea7
+	kvmGetVCPUEvents       = 0x8040ae9f
 
 	capUserMemory    = 3
 	capSyncRegs      = 74
@@ -95,6 +96,28 @@ type kvmRunPage struct {
 	Sregs        kvmSregs // s.regs.sregs
 }
 
+// kvmVCPUEvents is struct kvm_vcpu_events: the events (exception,
+// external interrupt, NMI) that KVM has queued for the vCPU but not yet
+// delivered through the IDT.
+type kvmVCPUEvents struct {
+	Exception struct {
+		Injected, Nr, HasErrorCode, Pending uint8
+		ErrorCode                           uint32
+	}
+	Interrupt struct {
+		Injected, Nr, Soft, Shadow uint8
+	}
+	NMI struct {
+		Injected, Pending, Masked, _ uint8
+	}
+	SIPIVector, Flags   uint32
+	SMI                 [4]uint8
+	TripleFault         uint8
+	_                   [26]uint8
+	ExceptionHasPayload uint8
+	ExceptionPayload    uint64
+}
+
 // kvmUserspaceMemoryRegion is struct kvm_userspace_memory_region.
 type kvmUserspaceMemoryRegion struct {
 	Slot, Flags                         uint32
@@ -144,7 +167,8 @@ func init() {
 	// numbers and in <linux/kvm.h>.
 	if unsafe.Sizeof(kvmRegs{}) != 0x90 || unsafe.Sizeof(kvmSregs{}) != 0x138 ||
 		unsafe.Offsetof(kvmRunPage{}.Regs) != 304 || unsafe.Sizeof(kvmCPUIDEntry2{}) != 40 ||
-		unsafe.Sizeof(kvmXCRs{}) != 0x188 || unsafe.Sizeof(kvmUserspaceMemoryRegion{}) != 32 {
+		unsafe.Sizeof(kvmXCRs{}) != 0x188 || unsafe.Sizeof(kvmUserspaceMemoryRegion{}) != 32 ||
+		unsafe.Sizeof(kvmVCPUEvents{}) != 64 {
 		panic("kvm: structure layout does not match <linux/kvm.h>")
 	}
 }
@@ -213,6 +237,10 @@ func setMSRs(vcpuFD int, m *kvmMSRs) unix.Errno {
 
 func setXCRs(vcpuFD int, x *kvmXCRs) unix.Errno {
 	return ioctlPtr(vcpuFD, kvmSetXCRs, unsafe.Pointer(x))
+}
+
+func getVCPUEvents(vcpuFD int, ev *kvmVCPUEvents) unix.Errno {
+	return ioctlPtr(vcpuFD, kvmGetVCPUEvents, unsafe.Pointer(ev))
 }
 
 func getXSave(vcpuFD int, x *kvmXSave) unix.Errno {

@@ -35,6 +35,23 @@ type addressSpace struct {
 	// leaves this address space.
 	mu      sync.RWMutex
 	threads map[int]*stubThread
+
+	// Until the first Context enters (entered), Map and Unmap from other
+	// threads are not handed to the primary one by one but queued in
+	// pending, under mu; the primary runs the queue before the clone that
+	// lets the first Context in. A fork maps every page of the child
+	// (and exec every page the loader fills) from the parent's thread,
+	// before the child runs: one hand-off for them all instead of one per
+	// page, each of which costs a few wake-ups of locked threads across
+	// CPUs (100-300 µs on a busy 2-CPU host; see docs/platform-ptrace.md).
+	entered bool
+	pending []queuedCall
+}
+
+// queuedCall is a system call waiting in addressSpace.pending.
+type queuedCall struct {
+	nr   uintptr
+	args [6]uintptr
 }
 
 // request is work for the primary goroutine.
@@ -100,8 +117,11 @@ func (as *addressSpace) primary(ready chan<- error) {
 		case req := <-as.reqs:
 			var resp response
 			if req.clone {
-				resp.r, resp.err = leader.injectAt(stubCodeAddr+offCloneTrap, stubCodeAddr+offCloneTrapEnd,
-					unix.SYS_CLONE, [6]uintptr{cloneFlags})
+				resp.err = as.runPending(leader)
+				if resp.err == nil {
+					resp.r, resp.err = leader.injectAt(stubCodeAddr+offCloneTrap, stubCodeAddr+offCloneTrapEnd,
+						unix.SYS_CLONE, [6]uintptr{cloneFlags})
+				}
 			} else {
 				resp.r, resp.err = leader.injectSyscall(req.nr, req.args)
 			}
@@ -114,6 +134,35 @@ func (as *addressSpace) primary(ready chan<- error) {
 			return
 		}
 	}
+}
+
+// runPending runs the queued Map and Unmap calls, in order, on the leader,
+// and ends the queueing: from now on a Context may be in the address space,
+// and it must find every mapping made. It runs on the primary goroutine.
+func (as *addressSpace) runPending(leader *stubThread) error {
+	as.mu.Lock()
+	q := as.pending
+	as.pending = nil
+	as.entered = true
+	as.mu.Unlock()
+	if err := leader.runCalls(q); err != nil {
+		return fmt.Errorf("stub %d: queued Map or Unmap: %w", as.pid, err)
+	}
+	return nil
+}
+
+// queue puts a Map or Unmap from a thread without a stub thread here in
+// the pending queue, if no Context has entered yet. Its failure, unlikely
+// for an mmap of the memory file into a range the mm has checked, then
+// shows as the error of the first Context's Switch.
+func (as *addressSpace) queue(nr uintptr, args [6]uintptr) bool {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if as.entered {
+		return false
+	}
+	as.pending = append(as.pending, queuedCall{nr: nr, args: args})
+	return true
 }
 
 // ask has the primary goroutine inject a system call (or a clone).
@@ -142,6 +191,13 @@ func (as *addressSpace) inject(nr uintptr, args [6]uintptr) (uintptr, error) {
 	as.mu.RUnlock()
 	if t != nil {
 		return t.injectSyscall(nr, args)
+	}
+	if (nr == unix.SYS_MMAP || nr == unix.SYS_MUNMAP) && as.queue(nr, args) {
+		// What the call returns when it succeeds (see queue).
+		if nr == unix.SYS_MMAP {
+			return args[0], nil
+		}
+		return 0, nil
 	}
 	return as.ask(request{nr: nr, args: args})
 }

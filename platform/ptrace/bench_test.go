@@ -65,6 +65,11 @@ func BenchmarkMapFastPath(b *testing.B) {
 func BenchmarkMapViaPrimary(b *testing.B) {
 	runtime.LockOSThread()
 	g := newGuest(b, DefaultOptions(), insGetpidLoop)
+	// As if a Context had entered: otherwise Map is only queued (see
+	// addressSpace.pending).
+	g.as.mu.Lock()
+	g.as.entered = true
+	g.as.mu.Unlock()
 	rw := platform.Perms{Read: true, Write: true}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -59,22 +59,36 @@ func (t *stubThread) injectSyscall(nr uintptr, args [6]uintptr) (uintptr, error)
 // int3 ending at stopRip.
 func (t *stubThread) injectAt(rip, stopRip, nr uintptr, args [6]uintptr) (uintptr, error) {
 	t.regs = injectRegs(rip, nr, args)
+	if err := t.runInjected(stopRip, nr); err != nil {
+		return 0, err
+	}
+	r := uintptr(t.regs.Rax)
+	if r > ^uintptr(4095) { // -4095..-1: an errno (see syscall(2), "Return value")
+		return r, unix.Errno(-r)
+	}
+	return r, nil
+}
+
+// runInjected runs the thread from the registers in t.regs until it stops
+// at the int3 ending at stopRip, and reads its registers back into t.regs.
+// nr names the work in errors.
+func (t *stubThread) runInjected(stopRip, nr uintptr) error {
 	if e := ptraceSetRegsFrom(t.tid, &t.regs); e != 0 {
-		return 0, fmt.Errorf("ptrace SETREGS stub thread %d (inject syscall %d): %w", t.tid, nr, e)
+		return fmt.Errorf("ptrace SETREGS stub thread %d (inject syscall %d): %w", t.tid, nr, e)
 	}
 	for {
 		if e := ptraceRequest(ptraceCont, t.tid, 0, 0); e != 0 {
-			return 0, fmt.Errorf("ptrace CONT stub thread %d (inject syscall %d): %w", t.tid, nr, e)
+			return fmt.Errorf("ptrace CONT stub thread %d (inject syscall %d): %w", t.tid, nr, e)
 		}
 		if _, e := wait4Into(t.tid, &t.status, 0); e != 0 {
-			return 0, fmt.Errorf("wait4 stub thread %d (inject syscall %d): %w", t.tid, nr, e)
+			return fmt.Errorf("wait4 stub thread %d (inject syscall %d): %w", t.tid, nr, e)
 		}
 		ws := t.status
 		switch {
 		case ws.Exited() || ws.Signaled():
-			return 0, fmt.Errorf("stub thread %d died during injected syscall %d: %s", t.tid, nr, describeStatus(ws))
+			return fmt.Errorf("stub thread %d died during injected syscall %d: %s", t.tid, nr, describeStatus(ws))
 		case !ws.Stopped():
-			return 0, fmt.Errorf("stub thread %d: unexpected wait status %#x during injected syscall %d", t.tid, uint32(ws), nr)
+			return fmt.Errorf("stub thread %d: unexpected wait status %#x during injected syscall %d", t.tid, uint32(ws), nr)
 		}
 		sig, event := stopSignal(ws), stopEvent(ws)
 		if sig == unix.SIGTRAP && event == 0 {
@@ -91,19 +105,15 @@ func (t *stubThread) injectAt(rip, stopRip, nr uintptr, args [6]uintptr) (uintpt
 			}
 			continue
 		}
-		return 0, fmt.Errorf("stub thread %d: signal %v during injected syscall %d", t.tid, sig, nr)
+		return fmt.Errorf("stub thread %d: signal %v during injected syscall %d", t.tid, sig, nr)
 	}
 	if e := ptraceGetRegsInto(t.tid, &t.regs); e != 0 {
-		return 0, fmt.Errorf("ptrace GETREGS stub thread %d (inject syscall %d): %w", t.tid, nr, e)
+		return fmt.Errorf("ptrace GETREGS stub thread %d (inject syscall %d): %w", t.tid, nr, e)
 	}
 	if t.regs.Rip != uint64(stopRip) {
-		return 0, fmt.Errorf("stub thread %d: injected syscall %d stopped at %#x, not after the stub's int3 (%#x)", t.tid, nr, t.regs.Rip, stopRip)
+		return fmt.Errorf("stub thread %d: injected syscall %d stopped at %#x, not after the stub's int3 (%#x)", t.tid, nr, t.regs.Rip, stopRip)
 	}
-	r := uintptr(t.regs.Rax)
-	if r > ^uintptr(4095) { // -4095..-1: an errno (see syscall(2), "Return value")
-		return r, unix.Errno(-r)
-	}
-	return r, nil
+	return nil
 }
 
 // exit makes the stub thread call exit(2) (which ends only this thread)

@@ -46,12 +46,16 @@ func DefaultOptions() Options { return Options{PinCPUs: true} }
 // Platform is the ptrace platform.
 type Platform struct {
 	opts     Options
-	memFile  *os.File // our own duplicate of the kernel's memory file
-	stubELF  *os.File // the stub executable, read-only
+	memFile  *os.File   // our own duplicate of the kernel's memory file
+	stubELF  *os.File   // the stub executable, read-only
+	tables   *tableFile // the batch tables (batch.go)
 	mu       sync.Mutex
 	cpus     *cpuSet
 	spaces   map[*addressSpace]struct{}
 	isClosed bool
+
+	spare     *addressSpace // started ahead for the next NewAddressSpace (spare.go)
+	refilling bool          // a spare is being started
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -76,6 +80,10 @@ func NewWithOptions(memFD int, opts Options) (*Platform, error) {
 		p.memFile.Close()
 		return nil, fmt.Errorf("ptrace: %w", err)
 	}
+	if p.tables, err = newTableFile(); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("ptrace: %w", err)
+	}
 	if p.cpus, err = newCPUSet(); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("ptrace: %w", err)
@@ -97,6 +105,10 @@ func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
 	p.mu.Unlock()
 	if closed {
 		return nil, errors.New("ptrace: NewAddressSpace on a closed platform")
+	}
+	defer p.refill()
+	if as := p.takeSpare(); as != nil {
+		return as, nil
 	}
 	as, err := newAddressSpace(p)
 	if err != nil {
@@ -165,6 +177,9 @@ func (p *Platform) Close() {
 	}
 	if p.stubELF != nil {
 		p.stubELF.Close()
+	}
+	if p.tables != nil {
+		p.tables.close()
 	}
 	p.memFile.Close()
 }

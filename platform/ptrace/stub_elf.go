@@ -51,11 +51,14 @@ const (
 	// were the stub ever to run on its own it would die of SIGTRAP
 	// instead of doing anything.
 	offEntry = 0x20
+
+	offBatch    = 0x40
+	offBatchEnd = 0x72 // after the int3
 )
 
 // stubCode is the content of the code page (the rest is zero).
 var stubCode = func() []byte {
-	code := make([]byte, offEntry+1)
+	code := make([]byte, offBatchEnd)
 	copy(code[offSyscallTrap:], []byte{
 		0x0f, 0x05, // syscall
 		0xcc, // int3
@@ -68,6 +71,27 @@ var stubCode = func() []byte {
 		0xeb, 0xfe, // jmp .           (child)
 	})
 	code[offEntry] = 0xcc // int3
+	// The batch loop (batch.go): r12 entries of 8 words at rbx, each
+	// {nr, 6 arguments, expected result}; stop at the first call that
+	// returns anything else, or after the last.
+	copy(code[offBatch:], []byte{
+		0x4d, 0x85, 0xe4, //       loop: test r12, r12
+		0x74, 0x2c, //                   jz done
+		0x48, 0x8b, 0x03, //             mov rax, [rbx]
+		0x48, 0x8b, 0x7b, 0x08, //       mov rdi, [rbx+8]
+		0x48, 0x8b, 0x73, 0x10, //       mov rsi, [rbx+16]
+		0x48, 0x8b, 0x53, 0x18, //       mov rdx, [rbx+24]
+		0x4c, 0x8b, 0x53, 0x20, //       mov r10, [rbx+32]
+		0x4c, 0x8b, 0x43, 0x28, //       mov r8, [rbx+40]
+		0x4c, 0x8b, 0x4b, 0x30, //       mov r9, [rbx+48]
+		0x0f, 0x05, //                   syscall
+		0x48, 0x3b, 0x43, 0x38, //       cmp rax, [rbx+56]
+		0x75, 0x09, //                   jne done
+		0x48, 0x83, 0xc3, 0x40, //       add rbx, 64
+		0x49, 0xff, 0xcc, //             dec r12
+		0xeb, 0xcf, //                   jmp loop
+		0xcc, //                   done: int3
+	})
 	return code
 }()
 

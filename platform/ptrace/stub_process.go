@@ -12,8 +12,9 @@ import (
 
 // File descriptors inside the stub process (the order of ProcAttr.Files).
 const (
-	stubMemFD = 3 // the memory file, target of every injected mmap
-	stubELFFD = 4 // the stub executable, closed with all others after exec
+	stubMemFD   = 3 // the memory file, target of every injected mmap
+	stubTableFD = 4 // the platform's batch tables (batch.go)
+	stubELFFD   = 5 // the stub executable, closed with all others after exec
 )
 
 // addrNoRandomize is personality(2)'s ADDR_NO_RANDOMIZE.
@@ -66,7 +67,7 @@ func startStub(p *Platform, as *addressSpace) (*stubThread, error) {
 	}
 	proc, err := os.StartProcess(fmt.Sprintf("/proc/self/fd/%d", stubELFFD), []string{"runos-ptrace-stub"}, &os.ProcAttr{
 		Env:   []string{},
-		Files: []*os.File{nil, nil, nil, p.memFile, p.stubELF},
+		Files: []*os.File{nil, nil, nil, p.memFile, p.tables.file, p.stubELF},
 		Sys: &syscall.SysProcAttr{
 			// PTRACE_TRACEME in the child: the calling thread
 			// becomes the tracer, and the child stops with SIGTRAP
@@ -127,12 +128,13 @@ func prepareStub(leader *stubThread) error {
 	return closeStubFDs(leader)
 }
 
-// closeStubFDs closes every descriptor of the stub but the memory file: its
-// executable, and whatever runos itself inherited without close-on-exec.
+// closeStubFDs closes every descriptor of the stub but the memory file and
+// the batch tables: its executable, and whatever runos itself inherited
+// without close-on-exec.
 func closeStubFDs(leader *stubThread) error {
 	_, err := leader.injectSyscall(unix.SYS_CLOSE_RANGE, [6]uintptr{0, stubMemFD - 1})
 	if err == nil {
-		_, err = leader.injectSyscall(unix.SYS_CLOSE_RANGE, [6]uintptr{stubMemFD + 1, ^uintptr(0) >> 32})
+		_, err = leader.injectSyscall(unix.SYS_CLOSE_RANGE, [6]uintptr{stubTableFD + 1, ^uintptr(0) >> 32})
 	}
 	if !errors.Is(err, unix.ENOSYS) {
 		if err != nil {
@@ -147,7 +149,7 @@ func closeStubFDs(leader *stubThread) error {
 	}
 	for _, e := range ents {
 		fd, err := strconv.Atoi(e.Name())
-		if err != nil || fd == stubMemFD {
+		if err != nil || fd == stubMemFD || fd == stubTableFD {
 			continue
 		}
 		if _, err := leader.injectSyscall(unix.SYS_CLOSE, [6]uintptr{uintptr(fd)}); err != nil {

@@ -86,7 +86,16 @@ func (s *Skeleton) Syscall(t *core.Task) {
 	if e := s.table.Lookup(nr); e != nil && e.Handler != nil {
 		handler = e.Handler
 	}
+	// The kernel's tracer (runos --strace, --trace-out) sees every call;
+	// decode.go tells it how to show the arguments.
+	tr := t.Kernel().Tracer
+	if tr != nil {
+		tr.SyscallEnter(t, nr, args)
+	}
 	ret, err := handler(t, args)
+	if tr != nil {
+		tr.SyscallExit(t, nr, args, ret, err)
+	}
 	if err != nil {
 		r.Rax = ^uint64(0) // -1: this ABI has no error numbers
 		return

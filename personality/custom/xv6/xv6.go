@@ -68,7 +68,14 @@ func (x *Xv6) Syscall(t *core.Task) {
 	if e := x.table.Lookup(nr); e != nil && e.Handler != nil {
 		h = e.Handler
 	}
+	tr := t.Kernel().Tracer
+	if tr != nil {
+		tr.SyscallEnter(t, nr, args)
+	}
 	ret, err := h(t, args)
+	if tr != nil {
+		tr.SyscallExit(t, nr, args, ret, err)
+	}
 	if err == nil {
 		r.Rax = uint64(ret)
 		return

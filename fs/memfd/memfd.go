@@ -1,0 +1,212 @@
+// Package memfd implements the anonymous memory file of memfd_create(2):
+// a regular file with no name in any directory, living only in memory
+// while a descriptor or mapping holds it, and its seals (the "File
+// sealing" section of memfd_create(2), fcntl(2) F_ADD_SEALS).
+//
+// mmap of a memfd reads its bytes through ReadAt like any file: a
+// MAP_PRIVATE mapping is exact, but a MAP_SHARED one is a copy that is not
+// coherent with later write(2)s (that needs the page cache of the files
+// issue), and F_SEAL_WRITE cannot see writable shared mappings.
+package memfd
+
+import (
+	"sync"
+	"time"
+
+	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/kernel/kerr"
+)
+
+// Seals, as fcntl(2) numbers them (F_SEAL_*).
+const (
+	SealSeal   = 0x1
+	SealShrink = 0x2
+	SealGrow   = 0x4
+	SealWrite  = 0x8
+	allSeals   = SealSeal | SealShrink | SealGrow | SealWrite
+)
+
+// dev is the device number memfds report (Linux puts them on an internal
+// tmpfs mount; the number only has to differ from other filesystems').
+const dev = 0x1b
+
+var (
+	inoMu   sync.Mutex
+	nextIno uint64 = 1
+)
+
+// maxSize bounds a memfd, as the sandbox's memory does.
+const maxSize = 1 << 34
+
+// File is one memfd. The file position lives here: a memfd has a single
+// open file description (it cannot be reopened by path here).
+type File struct {
+	Name string
+
+	mu    sync.Mutex
+	data  []byte
+	pos   int64
+	seals int
+	ino   uint64
+	times fs.Timespec
+}
+
+// New returns an empty memfd; allowSealing is MFD_ALLOW_SEALING (without
+// it the file starts with F_SEAL_SEAL, so no seal can ever be added).
+func New(name string, allowSealing bool) *File {
+	inoMu.Lock()
+	ino := nextIno
+	nextIno++
+	inoMu.Unlock()
+	f := &File{Name: name, ino: ino, times: now()}
+	if !allowSealing {
+		f.seals = SealSeal
+	}
+	return f
+}
+
+func now() fs.Timespec {
+	t := time.Now()
+	return fs.Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
+}
+
+// Seals returns the seals set (F_GET_SEALS).
+func (f *File) Seals() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seals
+}
+
+// AddSeals adds seals (F_ADD_SEALS): EPERM once F_SEAL_SEAL is set,
+// EINVAL for unknown bits.
+func (f *File) AddSeals(s int) error {
+	if s&^allSeals != 0 {
+		return kerr.EINVAL
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.seals&SealSeal != 0 {
+		return kerr.EPERM
+	}
+	f.seals |= s
+	return nil
+}
+
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, kerr.EINVAL
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if off >= int64(len(f.data)) {
+		return 0, nil
+	}
+	return copy(p, f.data[off:]), nil
+}
+
+func (f *File) Read(p []byte) (int, error) {
+	f.mu.Lock()
+	off := f.pos
+	f.mu.Unlock()
+	n, err := f.ReadAt(p, off)
+	f.mu.Lock()
+	f.pos = off + int64(n)
+	f.mu.Unlock()
+	return n, err
+}
+
+// writeLocked writes p at off, honouring F_SEAL_WRITE and F_SEAL_GROW
+// (EPERM, as fcntl(2) says for writes the seals forbid).
+func (f *File) writeLocked(p []byte, off int64) (int, error) {
+	if f.seals&SealWrite != 0 {
+		return 0, kerr.EPERM
+	}
+	end := off + int64(len(p))
+	if end > int64(len(f.data)) {
+		if f.seals&SealGrow != 0 {
+			return 0, kerr.EPERM
+		}
+		if end > maxSize {
+			return 0, kerr.EFBIG
+		}
+		f.data = append(f.data, make([]byte, end-int64(len(f.data)))...)
+	}
+	copy(f.data[off:], p)
+	f.times = now()
+	return len(p), nil
+}
+
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, kerr.EINVAL
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.writeLocked(p, off)
+}
+
+func (f *File) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, err := f.writeLocked(p, f.pos)
+	f.pos += int64(n)
+	return n, err
+}
+
+// Truncate sets the size (ftruncate(2)), honouring F_SEAL_SHRINK and
+// F_SEAL_GROW.
+func (f *File) Truncate(size int64) error {
+	if size < 0 {
+		return kerr.EINVAL
+	}
+	if size > maxSize {
+		return kerr.EFBIG
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur := int64(len(f.data))
+	switch {
+	case size < cur && f.seals&SealShrink != 0, size > cur && f.seals&SealGrow != 0:
+		return kerr.EPERM
+	case size < cur:
+		f.data = f.data[:size:size]
+	case size > cur:
+		f.data = append(f.data, make([]byte, size-cur)...)
+	}
+	f.times = now()
+	return nil
+}
+
+func (f *File) Seek(off int64, whence int) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var base int64
+	switch whence {
+	case 0:
+	case 1:
+		base = f.pos
+	case 2:
+		base = int64(len(f.data))
+	default:
+		return 0, kerr.EINVAL
+	}
+	if base+off < 0 {
+		return 0, kerr.EINVAL
+	}
+	f.pos = base + off
+	return f.pos, nil
+}
+
+// Stat reports a regular file with mode 0777, as Linux's memfds have.
+func (f *File) Stat() (fs.Stat, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	size := int64(len(f.data))
+	return fs.Stat{
+		Dev: dev, Ino: f.ino, Mode: fs.ModeRegular | 0o777, Nlink: 1,
+		Size: size, Blksize: 4096, Blocks: (size + 511) / 512,
+		Atime: f.times, Mtime: f.times, Ctime: f.times,
+	}, nil
+}
+
+func (f *File) Close() error { return nil }
