@@ -54,8 +54,9 @@ type Platform struct {
 	spaces   map[*addressSpace]struct{}
 	isClosed bool
 
-	spare     *addressSpace // started ahead for the next NewAddressSpace (spare.go)
-	refilling bool          // a spare is being started
+	spare     *addressSpace  // started ahead for the next NewAddressSpace (spare.go)
+	refilling bool           // a spare is being started
+	refills   sync.WaitGroup // Close waits for it: it uses memFile, stubELF and tables
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -175,6 +176,8 @@ func (p *Platform) Close() {
 	for _, as := range spaces {
 		as.Release()
 	}
+	// A spare being started sees isClosed and releases itself.
+	p.refills.Wait()
 	if p.stubELF != nil {
 		p.stubELF.Close()
 	}

@@ -28,8 +28,10 @@ func (p *Platform) refill() {
 		return
 	}
 	p.refilling = true
+	p.refills.Add(1)
 	p.mu.Unlock()
 	go func() {
+		defer p.refills.Done()
 		as, err := newAddressSpace(p)
 		p.mu.Lock()
 		p.refilling = false
