@@ -23,7 +23,12 @@ const (
 	SealShrink = 0x2
 	SealGrow   = 0x4
 	SealWrite  = 0x8
-	allSeals   = SealSeal | SealShrink | SealGrow | SealWrite
+	// SealFutureWrite forbids writes from now on; mappings made before
+	// keep working (here it acts as SealWrite, which cannot see them).
+	SealFutureWrite = 0x10
+	// SealExec freezes the execute bits; runos only records it.
+	SealExec = 0x20
+	allSeals = SealSeal | SealShrink | SealGrow | SealWrite | SealFutureWrite | SealExec
 )
 
 // dev is the device number memfds report (Linux puts them on an internal
@@ -118,7 +123,7 @@ func (f *File) Read(p []byte) (int, error) {
 // writeLocked writes p at off, honouring F_SEAL_WRITE and F_SEAL_GROW
 // (EPERM, as fcntl(2) says for writes the seals forbid).
 func (f *File) writeLocked(p []byte, off int64) (int, error) {
-	if f.seals&SealWrite != 0 {
+	if f.seals&(SealWrite|SealFutureWrite) != 0 {
 		return 0, kerr.EPERM
 	}
 	end := off + int64(len(p))

@@ -207,6 +207,17 @@ func (p *pipe) SetSize(n int) (int, error) {
 	return size, nil
 }
 
+// Room returns how many bytes a write could add now; with no reader
+// left, EPIPE.
+func (p *pipe) Room() (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.readers == 0 {
+		return 0, kerr.EPIPE
+	}
+	return p.capacity - len(p.buf), nil
+}
+
 // Buffered returns the bytes waiting to be read (FIONREAD).
 func (p *pipe) Buffered() int {
 	p.mu.Lock()

@@ -37,8 +37,8 @@ func (k *Kernel) SetPersonalities(ps []Personality) {
 }
 
 // choosePersonality picks the personality for the program at path (an
-// absolute guest path): the registered one whose Match is surest, else
-// current. Scripts and anything that is not ELF keep the current
+// absolute guest path): the registered one whose Match is surest, with
+// current winning a tie, else current. Scripts and anything that is not ELF keep the current
 // personality, whose own Exec decides what to do with them.
 func (k *Kernel) choosePersonality(path string, current Personality) Personality {
 	f, err := k.FS.Open(path, fs.OpenFlags{Read: true})
@@ -57,7 +57,13 @@ func (k *Kernel) choosePersonality(path string, current Personality) Personality
 	k.mu.Lock()
 	ps := k.personalities
 	k.mu.Unlock()
+	// The current personality wins ties, so that a task under a
+	// personality derived from Linux (linux-deterministic) keeps it when
+	// it execs a plain Linux program that Linux would match as surely.
 	best, bestPri := current, -1
+	if pri, ok := current.Match(img); ok {
+		bestPri = pri
+	}
 	for _, p := range ps {
 		if pri, ok := p.Match(img); ok && pri > bestPri {
 			best, bestPri = p, pri

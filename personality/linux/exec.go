@@ -101,6 +101,12 @@ func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) err
 	if err != nil {
 		return fmt.Errorf("exec %s: %w", p, err)
 	}
+	if n := core.RunosNote(img); n != "" && n != "linux" && n != l.Name() {
+		// A program built for another personality (xv6's carries a
+		// runos note) would misread every Linux system call: refuse it
+		// now, as execve(2) refuses a foreign format, with ENOEXEC.
+		return fmt.Errorf("exec %s: %w", p, &loader.FormatError{Reason: fmt.Sprintf("built for the %s personality, not %s", n, l.Name())})
+	}
 
 	k := t.Kernel()
 	as, err := k.Platform.NewAddressSpace()

@@ -15,6 +15,10 @@ import (
 // core.Task.
 type Linux struct {
 	table core.SyscallTable
+
+	// name and desc are set on a personality made by Derive; Linux's
+	// own are "linux" and its description.
+	name, desc string
 }
 
 // New returns the Linux personality.
@@ -25,10 +29,18 @@ func New() *Linux {
 }
 
 // Name implements core.Personality.
-func (l *Linux) Name() string { return "linux" }
+func (l *Linux) Name() string {
+	if l.name != "" {
+		return l.name
+	}
+	return "linux"
+}
 
 // Description is one line for `runos personalities`.
 func (l *Linux) Description() string {
+	if l.desc != "" {
+		return l.desc
+	}
 	return "Linux x86-64 ABI: runs unmodified Linux programs, static and dynamic"
 }
 
@@ -36,11 +48,10 @@ func (l *Linux) Description() string {
 // as the fallback, unless a "runos" note names another personality; an
 // OSABI of GNU/Linux makes it surer.
 func (l *Linux) Match(img *loader.Image) (int, bool) {
-	if n := core.RunosNote(img); n != "" && n != "linux" {
-		return 0, false
-	}
-	if n := core.RunosNote(img); n == "linux" {
+	if n := core.RunosNote(img); n == l.Name() {
 		return core.PriorityNote, true
+	} else if n != "" {
+		return 0, false
 	}
 	const osabiGNU = 3
 	if img.OSABI == osabiGNU {

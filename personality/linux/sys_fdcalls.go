@@ -614,9 +614,28 @@ func copyOnce(t *core.Task, src, dst *copyEnd, n uintptr, nonblock bool, peek fu
 	}
 	bp := ioBuffers.Get().(*[]byte)
 	defer ioBuffers.Put(bp)
-	buf := (*bp)[:min(n, ioChunk, uintptr(pipe.Capacity))]
-	if _, isPipe := dst.d.File.(pipe.End); isPipe {
-		buf = buf[:min(len(buf), dst.d.File.(pipe.End).Pipe().Size())]
+	buf := (*bp)[:min(n, ioChunk)]
+	if out, isPipe := dst.d.File.(pipe.End); isPipe {
+		// Take no more than the output pipe can hold, so that nothing
+		// read is left unwritten (another writer racing for the room
+		// can still make the write short).
+		for {
+			room, err := out.Pipe().Room()
+			if err == kerr.EPIPE {
+				t.SendSignal(&core.SigInfo{Signo: core.SIGPIPE, Code: core.SIUser, PID: int32(t.Group().PID())})
+				return 0, err
+			}
+			if room > 0 {
+				buf = buf[:min(len(buf), room)]
+				break
+			}
+			if nonblock || dst.d.Flags()&fs.FlagNonblock != 0 {
+				return 0, kerr.EAGAIN
+			}
+			if werr := waitFile(t, dst.d, fs.EventOut); werr != nil {
+				return 0, werr
+			}
+		}
 	}
 	read := src.read
 	if peek != nil {
@@ -637,8 +656,10 @@ func copyOnce(t *core.Task, src, dst *copyEnd, n uintptr, nonblock bool, peek fu
 		return 0, err
 	}
 	done := 0
+	var werr error
 	for done < got {
-		m, werr := dst.write(buf[done:got])
+		var m int
+		m, werr = dst.write(buf[done:got])
 		if dst.off >= 0 {
 			dst.off += int64(m)
 		}
@@ -654,13 +675,18 @@ func copyOnce(t *core.Task, src, dst *copyEnd, n uintptr, nonblock bool, peek fu
 		if werr == kerr.EPIPE {
 			t.SendSignal(&core.SigInfo{Signo: core.SIGPIPE, Code: core.SIUser, PID: int32(t.Group().PID())})
 		}
-		if done == 0 {
-			return 0, werr
-		}
 		break
+	}
+	if done < got && src.off < 0 && peek == nil && !isPipeEnd(src.d) {
+		// Give back what was read but not written, so the input's
+		// position stays true.
+		src.d.File.Seek(int64(done-got), 1)
 	}
 	if dst.off >= 0 {
 		dst.off -= int64(done)
+	}
+	if done == 0 {
+		return 0, werr
 	}
 	return uintptr(done), nil
 }

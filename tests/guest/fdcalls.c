@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -93,6 +94,14 @@ static void timerfd_check(void)
 	close(fd);
 	fd = timerfd_create(CLOCK_BOOTTIME, 0);
 	check("boottime ok", fd >= 0);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN};
+	check("epoll_ctl ok", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0);
+	its = (struct itimerspec){.it_value = {0, 10 * 1000000}};
+	timerfd_settime(fd, 0, &its, NULL);
+	check("epoll not ready before", epoll_wait(ep, &ev, 1, 0) == 0);
+	check("epoll sees the expiry", epoll_wait(ep, &ev, 1, 2000) == 1 && ev.events == EPOLLIN);
+	close(ep);
 	close(fd);
 }
 
@@ -371,6 +380,18 @@ static void splice_check(void)
 	int g = memfd_create("g", 0);
 	check("no pipe EINVAL", splice(f, NULL, g, NULL, 10, 0) == -1 && errno == EINVAL);
 	check("tee from a file EINVAL", tee(f, q[1], 10, 0) == -1 && errno == EINVAL);
+	int r[2];
+	pipe(r);
+	fcntl(r[1], F_SETPIPE_SZ, 4096);
+	fcntl(r[1], F_SETFL, O_NONBLOCK);
+	char page[4096] = {0};
+	write(r[1], page, sizeof page);
+	lseek(f, 0, SEEK_SET);
+	check("into a full pipe EAGAIN", splice(f, NULL, r[1], NULL, 10, SPLICE_F_NONBLOCK) == -1 && errno == EAGAIN);
+	check("file position kept", lseek(f, 0, SEEK_CUR) == 0);
+	close(r[0]);
+	signal(SIGPIPE, SIG_IGN);
+	check("no reader EPIPE", splice(f, NULL, r[1], NULL, 10, 0) == -1 && errno == EPIPE);
 	close(p[1]);
 	check("splice at EOF 0", splice(p[0], NULL, f, NULL, 10, 0) == 0);
 
