@@ -3,13 +3,15 @@
 #   make build   builds bin/runos
 #   make test    installs missing test tools, then vet, gofmt check, go test
 #   make deps    only installs the missing test tools (apt, as root)
+#   make xv6     builds runos and xv6's user programs, then starts xv6's
+#                shell on the terminal (docs/personality-xv6.md)
 
 GO       ?= go
 # The whole suite is sized for well under 20 minutes on 2 cores; the
 # timeout only stops a hung run.
 TESTTIMEOUT ?= 15m
 
-.PHONY: all build test deps vet fmtcheck gotest clean
+.PHONY: all build test deps vet fmtcheck gotest clean xv6 xv6-root
 
 all: build
 
@@ -47,5 +49,15 @@ gotest:
 
 test: deps vet fmtcheck gotest
 
+# XV6ROOT is the directory that becomes xv6's / : the programs top-level,
+# as in xv6's file system image, and a README.
+XV6ROOT ?= build/xv6-root
+
+xv6-root:
+	$(GO) run ./personality/custom/xv6/cmd/mkroot $(XV6ROOT)
+
+xv6: build xv6-root
+	bin/runos --personality=xv6 --root $(XV6ROOT) /init
+
 clean:
-	rm -rf bin
+	rm -rf bin build

@@ -68,6 +68,7 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	f.SetInterspersed(false) // flags after PROGRAM belong to PROGRAM
 	f.StringVar(&o.personality, "personality", "linux", "syscall personality (ABI) of the program")
 	f.StringVar(&o.platform, "platform", "ptrace", "mechanism that runs guest code: ptrace")
+	f.Uint64Var(&seed, "seed", 0, "seed of the values linux-deterministic makes reproducible (random bytes, clocks)")
 	f.StringVar(&o.root, "root", "/", "host directory that is the sandbox's / (read-only)")
 	f.StringVar(&o.cwd, "cwd", "", "working directory inside the sandbox (default: runos's own, if inside the root, else /)")
 	f.StringArrayVar(&o.env, "env", nil, "set KEY=VAL in the program's environment (repeatable)")

@@ -6,16 +6,23 @@ import (
 	"text/tabwriter"
 
 	"github.com/runos-project/runos/kernel/core"
+	"github.com/runos-project/runos/personality/custom/linuxdet"
 	"github.com/runos-project/runos/personality/custom/skeleton"
 	"github.com/runos-project/runos/personality/custom/xv6"
 	"github.com/runos-project/runos/personality/linux"
 )
 
+// seed is --seed: the seed of linux-deterministic.
+var seed uint64
+
 // registry lists every personality runos ships, in the order
-// `runos personalities` shows them. Exec chooses among all of them.
+// `runos personalities` shows them. Exec chooses among all of them; Linux
+// comes before linux-deterministic, so that it wins their ties and the
+// derived one runs only when asked for (--personality, or a runos note).
 func registry() []core.Personality {
 	return []core.Personality{
 		linux.New(),
+		linuxdet.New(seed),
 		skeleton.New(),
 		xv6.New(),
 	}

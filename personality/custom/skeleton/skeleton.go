@@ -144,6 +144,13 @@ func (s *Skeleton) Exec(t *core.Task, path string, argv, envv []string) error {
 	if err != nil {
 		return fmt.Errorf("exec %s: %w", path, err)
 	}
+	// Refuse a program not built for this ABI (--personality=skeleton
+	// with a Linux program): its system calls would mean other things
+	// here. A loader.FormatError becomes runos's one-line message and
+	// exit status 126.
+	if core.RunosNote(img) != "skeleton" {
+		return fmt.Errorf("exec %s: %w", path, &loader.FormatError{Reason: `not a skeleton program (no runos note "skeleton")`})
+	}
 	if img.Interp != "" {
 		return fmt.Errorf("exec %s: dynamic programs are not part of this ABI: %w", path, kerr.ENOEXEC)
 	}
