@@ -148,7 +148,7 @@ func (n *node) Open(flags fs.OpenFlags) (fs.File, error) {
 // that reads it, as on Linux). The position is the index of the next entry plus one,
 // so offsets stay meaningful for seekdir(3).
 type dirFile struct {
-	n    *node
+	n      *node
 	mu     sync.Mutex
 	ents   []entry
 	listed bool
@@ -157,10 +157,19 @@ type dirFile struct {
 
 // ReadDir implements fs.DirReader.
 func (f *dirFile) ReadDir(emit func(fs.Dirent) bool) error {
+	// The listing is made outside f.mu: listing /proc/self/fd reads the
+	// offset of every descriptor, this directory's own among them.
+	f.mu.Lock()
+	relist := !f.listed || f.pos == 0
+	f.mu.Unlock()
+	var ents []entry
+	if relist {
+		ents = f.n.list()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.listed || f.pos == 0 {
-		f.ents, f.listed = f.n.list(), true
+	if relist {
+		f.ents, f.listed = ents, true
 	}
 	for {
 		var d fs.Dirent
