@@ -46,6 +46,9 @@ func (m *MM) Brk(addr uintptr) uintptr {
 		if newEnd > m.top-arch.PageSize || !m.vmas.free(oldEnd, newEnd+arch.PageSize) {
 			return m.brk
 		}
+		if m.mf.commitCheck(newEnd-oldEnd) != nil {
+			return m.brk
+		}
 		m.growHeap(oldEnd, newEnd)
 	}
 	m.brk = addr

@@ -196,7 +196,10 @@ func TestFileMapping(t *testing.T) {
 
 func TestMemoryLimit(t *testing.T) {
 	e := newEnv(t, 2*pg)
-	e.fixed(0x500000, 4, rw)
+	// Each mapping fits in what is left when it is made; together they
+	// do not, so the third page fails at fault time.
+	e.fixed(0x500000, 2, rw)
+	e.fixed(0x502000, 2, rw)
 	e.touch(0x500000)
 	e.touch(0x501000)
 	if err := e.m.HandleFault(pf(0x502000)); !errors.Is(err, kerr.ENOMEM) {
@@ -209,5 +212,27 @@ func TestMemoryLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.touch(0x502000) // room again
+	e.check()
+}
+
+// TestMemoryLimitAtMmap: a private writable anonymous mapping, or heap
+// growth, bigger than what the limit leaves fails at once with ENOMEM
+// (the heuristic of Linux's default overcommit mode); read-only and
+// PROT_NONE reservations are not counted.
+func TestMemoryLimitAtMmap(t *testing.T) {
+	e := newEnv(t, 2*pg)
+	if _, err := e.m.Mmap(MmapOpts{Length: 3 * pg, Perms: rw}); !errors.Is(err, kerr.ENOMEM) {
+		t.Fatalf("mmap of 3 pages under a 2-page limit = %v, want ENOMEM", err)
+	}
+	if _, err := e.m.Mmap(MmapOpts{Length: 64 * pg}); err != nil {
+		t.Fatalf("PROT_NONE reservation of 64 pages = %v, want success", err)
+	}
+	e.m.SetBrkBase(0x600000)
+	if got := e.m.Brk(0x600000 + 3*pg); got != 0x600000 {
+		t.Fatalf("brk past the limit moved the break to %#x", got)
+	}
+	if got := e.m.Brk(0x600000 + pg); got != 0x600000+pg {
+		t.Fatalf("brk within the limit = %#x", got)
+	}
 	e.check()
 }

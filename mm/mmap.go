@@ -38,6 +38,11 @@ func (m *MM) Mmap(o MmapOpts) (uintptr, error) {
 		return 0, kerr.EOVERFLOW
 	}
 	fixed := o.Fixed || o.NoReplace
+	if o.File == nil && !o.Shared && o.Perms.Write {
+		if err := m.mf.commitCheck(length); err != nil {
+			return 0, err
+		}
+	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -114,6 +114,26 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
+// TestMemoryLimitAtMmap: under --memory=256M, a 512 MiB private mapping
+// and a 400 MiB malloc fail with ENOMEM at once; without the flag both
+// succeed (the memory is never touched).
+func TestMemoryLimitAtMmap(t *testing.T) {
+	skipIfNativeOnly(t)
+	bin := guestBinary(t, guest{"bigmap", gccStatic})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--memory=256M", bin}, "mmap 512M: Cannot allocate memory\nmalloc 400M: NULL\n"},
+		{[]string{bin}, "mmap 512M: ok\nmalloc 400M: ok\n"},
+	} {
+		o := run(t, requireRunos(t), invocation{Argv: c.args})
+		if o.Exit != 0 || o.Stdout != c.want {
+			t.Errorf("runos %v: exit %d, stdout %q; want 0 and %q\nstderr:\n%s", c.args, o.Exit, o.Stdout, c.want, truncate(o.Stderr))
+		}
+	}
+}
+
 // TestLimitFlags checks that malformed --user, --memory and --max-procs
 // values are usage errors (exit 2) that name the flag.
 func TestLimitFlags(t *testing.T) {

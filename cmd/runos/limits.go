@@ -58,11 +58,12 @@ func parseID(s string) (uint32, error) {
 // 1G. 0 means no limit.
 //
 // The limit caps the memory file, so it counts pages actually in use by
-// the whole sandbox (a page shared copy-on-write counts once). It is
-// enforced when a page is first touched, not at mmap or brk, which do not
-// commit memory (Linux's default overcommit does the same): a process
-// whose fault cannot be served is killed with SIGKILL, as Linux's
-// out-of-memory killer would, and runos says so on stderr.
+// the whole sandbox (a page shared copy-on-write counts once). As with
+// Linux's default overcommit heuristic, a private writable mmap or brk
+// larger than what is left fails at once with ENOMEM (mm/commit.go);
+// smaller ones succeed, and a process whose page fault then finds no
+// memory left is killed with SIGKILL, as Linux's out-of-memory killer
+// would, and runos says so on stderr.
 func parseSize(s string) (uint64, error) {
 	t := strings.ToUpper(strings.TrimSpace(s))
 	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")

@@ -77,7 +77,7 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the kernel to `FILE` (go tool pprof reads it)")
 	f.StringVar(&o.user, "user", "", "run the program as UID:GID (default: runos's own user)")
 	f.IntVar(&o.maxProcs, "max-procs", 0, "most processes the sandbox may hold; fork fails with EAGAIN beyond (0: no cap)")
-	f.StringVar(&o.memory, "memory", "0", "guest memory of the whole sandbox, like 256M or 1G; a process that needs more is killed (0: no cap)")
+	f.StringVar(&o.memory, "memory", "0", "guest memory of the whole sandbox, like 256M or 1G: a larger allocation fails with ENOMEM, and a process whose page faults find no memory left is killed (0: no cap)")
 	addStraceFlags(f, &o.strace)
 	f.StringVar(&o.traceOut, "trace-out", "", "write a timeline of every syscall, fork, exec, signal, exit and page fault to `FILE` as Chrome trace-event JSON (open it in ui.perfetto.dev or chrome://tracing; see `runos trace`)")
 	f.BoolVar(&o.dumpOnExit, "dump-on-exit", false, "when the program exits, print every task, address space and descriptor table to stderr; SIGUSR1 to runos prints the same dump at any time and is not forwarded to the program")
