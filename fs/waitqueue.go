@@ -87,3 +87,10 @@ func (q *WaitQueue) Notify(ev Events) {
 type HostStream interface {
 	HostFD() int
 }
+
+// HostStreamFor is implemented by files whose reads and writes go to
+// different host descriptors (a console made of stdin and stdout): fd is
+// the one for the given direction, ok false if there is none.
+type HostStreamFor interface {
+	HostFDFor(write bool) (fd int, ok bool)
+}

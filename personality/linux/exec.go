@@ -214,6 +214,11 @@ func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) err
 	}
 	t.State.FP.Reset()
 	t.State.FPDirty = true
+	// /proc/self/exe names the file itself, however it was reached
+	// (a symlink, or /proc/self/exe when a program re-executes itself).
+	if canon, _, err := t.Kernel().FS.Canonical(abs); err == nil {
+		abs = canon
+	}
 	t.Group().Exe = abs
 	t.Group().SetArgEnv(argEnvRanges(stackTop, p, argv, envv))
 	t.Comm = commName(abs)

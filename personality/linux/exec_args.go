@@ -71,7 +71,7 @@ func doExecve(t *core.Task, dirfd int, pathAddr, argvAddr, envpAddr, flags uintp
 	// script's interpreter gets it as its script argument, and AT_EXECFN
 	// shows it, as on Linux. Only a directory descriptor makes it
 	// absolute here.
-	abs := selfExe(t, p)
+	abs := p
 	if p == "" {
 		if flags&atEmptyPath == 0 || dirfd == atFDCWD {
 			return 0, kerr.ENOENT

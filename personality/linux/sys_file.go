@@ -1,8 +1,6 @@
 package linux
 
 import (
-	"path"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 
@@ -302,7 +300,7 @@ func sysPwrite64(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // by the filesystem, beneath the sandbox root.
 func resolvePath(t *core.Task, dirfd int, p string) (string, error) {
 	if strings.HasPrefix(p, "/") {
-		return selfExe(t, p), nil
+		return p, nil
 	}
 	base := t.Group().Cwd()
 	if dirfd != atFDCWD {
@@ -321,23 +319,11 @@ func resolvePath(t *core.Task, dirfd int, p string) (string, error) {
 		base = d.Path
 	}
 	if strings.HasSuffix(base, "/") {
-		return selfExe(t, base+p), nil
+		return base + p, nil
 	}
-	return selfExe(t, base+"/"+p), nil
+	return base + "/" + p, nil
 }
 
-// selfExe answers the one /proc link every runtime uses before a procfs
-// exists: /proc/self/exe (and /proc/PID/exe of the caller) names the
-// program's own file. busybox re-executes itself through it.
-func selfExe(t *core.Task, abs string) string {
-	switch path.Clean(abs) {
-	case "/proc/self/exe", "/proc/thread-self/exe", "/proc/" + strconv.Itoa(t.Group().PID()) + "/exe":
-		if exe := t.Group().Exe; exe != "" {
-			return exe
-		}
-	}
-	return abs
-}
 
 func decodeOpenFlags(flags uintptr, mode uintptr) (fs.OpenFlags, int, error) {
 	var of fs.OpenFlags
@@ -739,19 +725,13 @@ func doReadlink(t *core.Task, dirfd int, pathAddr, buf, size uintptr) (uintptr, 
 	if p == "" {
 		return 0, kerr.ENOENT
 	}
-	var target string
-	if strings.HasPrefix(p, "/") && selfExe(t, p) != p {
-		// The procfs of the files issue will serve this; until then
-		// the one link every static runtime reads is answered here.
-		target = t.Group().Exe
-	} else {
-		abs, err := resolvePath(t, dirfd, p)
-		if err != nil {
-			return 0, err
-		}
-		if target, err = t.Kernel().FS.Readlink(abs); err != nil {
-			return 0, err
-		}
+	abs, err := resolvePath(t, dirfd, p)
+	if err != nil {
+		return 0, err
+	}
+	target, err := t.Kernel().FS.Readlink(abs)
+	if err != nil {
+		return 0, err
 	}
 	b := []byte(target)
 	if uintptr(len(b)) > size {
@@ -787,14 +767,7 @@ func doAccess(t *core.Task, dirfd int, pathAddr, mode, flags uintptr) (uintptr, 
 	if mode&^7 != 0 || flags&^(atEaccess|atSymlinkNoFollow|atEmptyPath) != 0 {
 		return 0, kerr.EINVAL
 	}
-	p, err := copyInPath(t, pathAddr)
-	if err != nil {
-		return 0, err
-	}
-	if p == "" {
-		return 0, kerr.ENOENT
-	}
-	abs, err := resolvePath(t, dirfd, p)
+	abs, err := pathArg(t, dirfd, pathAddr)
 	if err != nil {
 		return 0, err
 	}
@@ -926,14 +899,7 @@ func chdirTo(t *core.Task, abs string) error {
 }
 
 func sysChdir(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	p, err := copyInPath(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	if p == "" {
-		return 0, kerr.ENOENT
-	}
-	abs, err := resolvePath(t, atFDCWD, p)
+	abs, err := pathArg(t, atFDCWD, a[0])
 	if err != nil {
 		return 0, err
 	}

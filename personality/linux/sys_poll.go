@@ -3,8 +3,6 @@ package linux
 import (
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/fs/epoll"
 	"github.com/runos-project/runos/fs/eventfd"
@@ -12,57 +10,9 @@ import (
 	"github.com/runos-project/runos/kernel/kerr"
 )
 
-// waitReady blocks t until d's file reports one of mask, the deadline
-// passes or a signal arrives. It is how a blocking-mode read or write of
-// a file that said EAGAIN waits (the file itself never blocks).
-func waitReady(t *core.Task, p fs.Pollable, mask fs.Events, deadline time.Time) error {
-	w, ch := fs.ChannelWaiter(mask | fs.EventErr | fs.EventHup)
-	p.WaitQueue().Add(w)
-	defer p.WaitQueue().Remove(w)
-	if p.Readiness(mask|fs.EventErr|fs.EventHup) != 0 {
-		return nil
-	}
-	return t.Block(ch, deadline)
-}
-
-// waitHost blocks t until the host descriptor fd reports one of events,
-// or a signal arrives. The host poll(2) runs on a helper goroutine with an
-// eventfd beside fd, so that an interrupted wait can cancel it.
-func waitHost(t *core.Task, fd int, events int16) error {
-	cancel, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
-	if err != nil {
-		return kerr.EAGAIN
-	}
-	defer unix.Close(cancel)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fds := []unix.PollFd{{Fd: int32(fd), Events: events}, {Fd: int32(cancel), Events: unix.POLLIN}}
-		for {
-			if _, err := unix.Poll(fds, -1); err != unix.EINTR {
-				return
-			}
-		}
-	}()
-	err = t.Block(done, time.Time{})
-	if err != nil {
-		unix.Write(cancel, []byte{1, 0, 0, 0, 0, 0, 0, 0})
-		<-done
-	}
-	return err
-}
-
-// waitFile waits until d's file can do what mask asks: through its wait
-// queue for kernel files, through poll(2) for host streams.
+// waitFile waits until d's file can do what mask asks (core.Task.WaitFile).
 func waitFile(t *core.Task, d *fs.FileDescription, mask fs.Events) error {
-	if hs, ok := d.File.(fs.HostStream); ok {
-		ev := int16(unix.POLLIN)
-		if mask&fs.EventOut != 0 {
-			ev = unix.POLLOUT
-		}
-		return waitHost(t, hs.HostFD(), ev)
-	}
-	return waitReady(t, d.File.(fs.Pollable), mask, time.Time{})
+	return t.WaitFile(d.File, mask)
 }
 
 // eventfd2(2) flags.

@@ -81,11 +81,7 @@ func sysStatx(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // see, so every lookup answers ENODATA ("no such attribute") after the
 // path checks, and every list is empty.
 func doGetxattr(t *core.Task, pathAddr uintptr, follow bool) (uintptr, error) {
-	p, err := copyInPath(t, pathAddr)
-	if err != nil {
-		return 0, err
-	}
-	abs, err := resolvePath(t, atFDCWD, p)
+	abs, err := pathArg(t, atFDCWD, pathAddr)
 	if err != nil {
 		return 0, err
 	}
@@ -113,11 +109,7 @@ func sysFgetxattr(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 }
 
 func doListxattr(t *core.Task, pathAddr uintptr, follow bool) (uintptr, error) {
-	p, err := copyInPath(t, pathAddr)
-	if err != nil {
-		return 0, err
-	}
-	abs, err := resolvePath(t, atFDCWD, p)
+	abs, err := pathArg(t, atFDCWD, pathAddr)
 	if err != nil {
 		return 0, err
 	}

@@ -71,7 +71,7 @@ func (c *console) Close() error {
 }
 
 // hostFD says which host descriptor a read (or a write) waits on.
-func (c *console) hostFD(write bool) (int, bool) {
+func (c *console) HostFDFor(write bool) (int, bool) {
 	f := c.in
 	if write {
 		f = c.out
