@@ -1,7 +1,6 @@
 package linux
 
 import (
-
 	"golang.org/x/sys/unix"
 
 	"strings"
@@ -323,7 +322,6 @@ func resolvePath(t *core.Task, dirfd int, p string) (string, error) {
 	}
 	return base + "/" + p, nil
 }
-
 
 func decodeOpenFlags(flags uintptr, mode uintptr) (fs.OpenFlags, int, error) {
 	var of fs.OpenFlags
