@@ -70,149 +70,152 @@ func oneOf(id uint32, ids ...uint32) bool {
 	return slices.Contains(ids, id)
 }
 
-// SetUID is setuid(2): root sets all of real, effective and saved uid;
-// anyone else may set the effective uid to the real or saved one.
-func (c Credentials) SetUID(uid uint32) (Credentials, error) {
-	if uid == NoID {
-		return c, kerr.EINVAL
+// The user and the group ids follow the same rules (credentials(7)); the
+// functions below apply them to one set of four ids, and the Set* methods
+// pick the set. Privilege comes from the effective user id either way.
+
+// idSet is a real, effective, saved and filesystem id.
+type idSet struct{ real, eff, saved, fs *uint32 }
+
+func (c *Credentials) uids() idSet { return idSet{&c.UID, &c.EUID, &c.SUID, &c.FSUID} }
+func (c *Credentials) gids() idSet { return idSet{&c.GID, &c.EGID, &c.SGID, &c.FSGID} }
+
+// set is setuid(2): a privileged process sets real, effective and saved
+// id; anyone else may set the effective id to the real or saved one.
+func (q idSet) set(priv bool, id uint32) error {
+	if id == NoID {
+		return kerr.EINVAL
 	}
 	switch {
-	case c.Privileged():
-		c.UID, c.SUID = uid, uid
-	case !oneOf(uid, c.UID, c.SUID):
-		return c, kerr.EPERM
+	case priv:
+		*q.real, *q.saved = id, id
+	case !oneOf(id, *q.real, *q.saved):
+		return kerr.EPERM
 	}
-	c.EUID, c.FSUID = uid, uid
-	return c, nil
+	*q.eff, *q.fs = id, id
+	return nil
 }
 
-// SetREUID is setreuid(2). An unprivileged process may set the real uid
-// to the real or effective one and the effective uid to any of the
-// three. The saved uid follows the new effective one when the real uid is
-// set, or the effective one is set to something other than the old real
-// uid.
-func (c Credentials) SetREUID(r, e uint32) (Credentials, error) {
-	old := c
+// setRE is setreuid(2). An unprivileged process may set the real id to
+// the real or effective one and the effective id to any of the three. The
+// saved id follows the new effective one when the real id is set, or the
+// effective one is set to something other than the old real id.
+func (q idSet) setRE(priv bool, r, e uint32) error {
+	if !priv && (r != NoID && !oneOf(r, *q.real, *q.eff) ||
+		e != NoID && !oneOf(e, *q.real, *q.eff, *q.saved)) {
+		return kerr.EPERM
+	}
+	oldReal := *q.real
 	if r != NoID {
-		if !old.Privileged() && !oneOf(r, old.UID, old.EUID) {
-			return old, kerr.EPERM
-		}
-		c.UID = r
+		*q.real = r
 	}
 	if e != NoID {
-		if !old.Privileged() && !oneOf(e, old.UID, old.EUID, old.SUID) {
-			return old, kerr.EPERM
-		}
-		c.EUID = e
+		*q.eff = e
 	}
-	if r != NoID || e != NoID && e != old.UID {
-		c.SUID = c.EUID
+	if r != NoID || e != NoID && e != oldReal {
+		*q.saved = *q.eff
 	}
-	c.FSUID = c.EUID
-	return c, nil
+	*q.fs = *q.eff
+	return nil
 }
 
-// SetRESUID is setresuid(2): each id that is not -1 is set; an
-// unprivileged process may only pick among its current real, effective
-// and saved uids.
-func (c Credentials) SetRESUID(r, e, s uint32) (Credentials, error) {
-	if !c.Privileged() {
+// setRES is setresuid(2): each id that is not -1 is set; an unprivileged
+// process may only pick among its current real, effective and saved ids.
+func (q idSet) setRES(priv bool, r, e, s uint32) error {
+	if !priv {
 		for _, id := range []uint32{r, e, s} {
-			if id != NoID && !oneOf(id, c.UID, c.EUID, c.SUID) {
-				return c, kerr.EPERM
+			if id != NoID && !oneOf(id, *q.real, *q.eff, *q.saved) {
+				return kerr.EPERM
 			}
 		}
 	}
-	if r != NoID {
-		c.UID = r
+	for _, f := range []struct {
+		id  uint32
+		dst *uint32
+	}{{r, q.real}, {e, q.eff}, {s, q.saved}} {
+		if f.id != NoID {
+			*f.dst = f.id
+		}
 	}
-	if e != NoID {
-		c.EUID = e
-	}
-	if s != NoID {
-		c.SUID = s
-	}
-	c.FSUID = c.EUID
-	return c, nil
+	*q.fs = *q.eff
+	return nil
 }
 
-// SetFSUID is setfsuid(2): it returns the old filesystem uid whatever
-// happens, and changes it if uid is the real, effective, saved or current
-// filesystem uid, or the caller is root. -1 changes nothing.
-func (c Credentials) SetFSUID(uid uint32) (Credentials, uint32) {
-	old := c.FSUID
-	if uid != NoID && (c.Privileged() || oneOf(uid, c.UID, c.EUID, c.SUID, c.FSUID)) {
-		c.FSUID = uid
+// setFS is setfsuid(2): it returns the old filesystem id whatever
+// happens, and changes it if id is the real, effective, saved or current
+// filesystem id, or the caller is privileged. -1 changes nothing.
+func (q idSet) setFS(priv bool, id uint32) uint32 {
+	old := *q.fs
+	if id != NoID && (priv || oneOf(id, *q.real, *q.eff, *q.saved, *q.fs)) {
+		*q.fs = id
 	}
+	return old
+}
+
+// SetUID is setuid(2). On an error the credentials come back unchanged.
+func (c Credentials) SetUID(uid uint32) (Credentials, error) {
+	n := c
+	if err := n.uids().set(c.Privileged(), uid); err != nil {
+		return c, err
+	}
+	return n, nil
+}
+
+// SetREUID is setreuid(2).
+func (c Credentials) SetREUID(r, e uint32) (Credentials, error) {
+	n := c
+	if err := n.uids().setRE(c.Privileged(), r, e); err != nil {
+		return c, err
+	}
+	return n, nil
+}
+
+// SetRESUID is setresuid(2).
+func (c Credentials) SetRESUID(r, e, s uint32) (Credentials, error) {
+	n := c
+	if err := n.uids().setRES(c.Privileged(), r, e, s); err != nil {
+		return c, err
+	}
+	return n, nil
+}
+
+// SetFSUID is setfsuid(2); it returns the old filesystem uid.
+func (c Credentials) SetFSUID(uid uint32) (Credentials, uint32) {
+	old := c.uids().setFS(c.Privileged(), uid)
 	return c, old
 }
 
-// SetGID is setgid(2), with the rules of SetUID for group ids. Whether a
-// process may change group ids depends on its user id (CAP_SETGID).
+// SetGID is setgid(2). Whether a process may change group ids depends on
+// its user id (CAP_SETGID goes with euid 0).
 func (c Credentials) SetGID(gid uint32) (Credentials, error) {
-	if gid == NoID {
-		return c, kerr.EINVAL
+	n := c
+	if err := n.gids().set(c.Privileged(), gid); err != nil {
+		return c, err
 	}
-	switch {
-	case c.Privileged():
-		c.GID, c.SGID = gid, gid
-	case !oneOf(gid, c.GID, c.SGID):
-		return c, kerr.EPERM
-	}
-	c.EGID, c.FSGID = gid, gid
-	return c, nil
+	return n, nil
 }
 
-// SetREGID is setregid(2), with the rules of SetREUID.
+// SetREGID is setregid(2).
 func (c Credentials) SetREGID(r, e uint32) (Credentials, error) {
-	old := c
-	if r != NoID {
-		if !old.Privileged() && !oneOf(r, old.GID, old.EGID) {
-			return old, kerr.EPERM
-		}
-		c.GID = r
+	n := c
+	if err := n.gids().setRE(c.Privileged(), r, e); err != nil {
+		return c, err
 	}
-	if e != NoID {
-		if !old.Privileged() && !oneOf(e, old.GID, old.EGID, old.SGID) {
-			return old, kerr.EPERM
-		}
-		c.EGID = e
-	}
-	if r != NoID || e != NoID && e != old.GID {
-		c.SGID = c.EGID
-	}
-	c.FSGID = c.EGID
-	return c, nil
+	return n, nil
 }
 
-// SetRESGID is setresgid(2), with the rules of SetRESUID.
+// SetRESGID is setresgid(2).
 func (c Credentials) SetRESGID(r, e, s uint32) (Credentials, error) {
-	if !c.Privileged() {
-		for _, id := range []uint32{r, e, s} {
-			if id != NoID && !oneOf(id, c.GID, c.EGID, c.SGID) {
-				return c, kerr.EPERM
-			}
-		}
+	n := c
+	if err := n.gids().setRES(c.Privileged(), r, e, s); err != nil {
+		return c, err
 	}
-	if r != NoID {
-		c.GID = r
-	}
-	if e != NoID {
-		c.EGID = e
-	}
-	if s != NoID {
-		c.SGID = s
-	}
-	c.FSGID = c.EGID
-	return c, nil
+	return n, nil
 }
 
-// SetFSGID is setfsgid(2), with the rules of SetFSUID.
+// SetFSGID is setfsgid(2); it returns the old filesystem gid.
 func (c Credentials) SetFSGID(gid uint32) (Credentials, uint32) {
-	old := c.FSGID
-	if gid != NoID && (c.Privileged() || oneOf(gid, c.GID, c.EGID, c.SGID, c.FSGID)) {
-		c.FSGID = gid
-	}
+	old := c.gids().setFS(c.Privileged(), gid)
 	return c, old
 }
 
