@@ -72,7 +72,7 @@ func behaviourCases() []behaviourCase {
 	cs = append(cs, behaviourCase{
 		Name:      "gorun",
 		Guest:     guest{"gorun", goStatic},
-		WantLines: []string{"map entries: 1000000, sum of values: 1499998500000", "gorun: ok"},
+		WantLines: []string{"spinning goroutine was preempted and went on: ok", "map entries: 1000000, sum of values: 1499998500000", "gorun: ok"},
 	})
 	cs = append(cs, behaviourCase{
 		Name:       "txtbsy",

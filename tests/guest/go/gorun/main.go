@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -190,7 +191,34 @@ func bigMap() {
 	fmt.Printf("every 100000th key: %v\n", keys)
 }
 
+// preemption checks Go's asynchronous preemption: with one P, a goroutine
+// spinning in a loop with no function calls holds it, and only a SIGURG
+// sent by the runtime (tgkill) lets main run again to stop it. Without
+// working signal delivery this never returns and the test times out.
+func preemption() {
+	old := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(old)
+	var stop, started atomic.Bool
+	done := make(chan int)
+	go func() {
+		n := 0
+		started.Store(true)
+		for !stop.Load() {
+			n++
+		}
+		done <- n
+	}()
+	for !started.Load() {
+		runtime.Gosched()
+	}
+	time.Sleep(20 * time.Millisecond) // the spinner now owns the only P
+	runtime.GC()                      // stopping the world needs it preempted too
+	stop.Store(true)
+	check("spinning goroutine was preempted and went on", <-done > 0)
+}
+
 func main() {
+	preemption()
 	pipeline()
 	timers()
 	collect()
