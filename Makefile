@@ -20,7 +20,9 @@ build:
 
 # deps installs what the tests need and the base image may lack: musl-gcc
 # (musl-tools) for the musl guests, busybox-static for the compatibility
-# programs. apt-get update runs only when something is missing.
+# programs, and git, sqlite3 and the system's python3 that
+# tests/files_test.go runs under runos. apt-get update runs only when
+# something is missing.
 deps:
 	@missing=""; \
 	command -v musl-gcc >/dev/null 2>&1 || missing="$$missing musl-tools"; \
@@ -28,6 +30,10 @@ deps:
 	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc libc6-dev"; \
 	command -v bash >/dev/null 2>&1 || missing="$$missing bash"; \
 	command -v sha256sum >/dev/null 2>&1 || missing="$$missing coreutils"; \
+	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
+	command -v sqlite3 >/dev/null 2>&1 || missing="$$missing sqlite3"; \
+	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
+	command -v tar >/dev/null 2>&1 || missing="$$missing tar"; \
 	if [ -z "$$missing" ]; then \
 		echo "deps: all test tools present"; \
 	elif [ "$$(id -u)" != 0 ]; then \

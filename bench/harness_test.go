@@ -226,7 +226,7 @@ func TestOutputs(t *testing.T) {
 		if !slices.Equal(rows[0], csvHeader) {
 			t.Errorf("header %q", rows[0])
 		}
-		want := []string{"getpid", "ptrace", "call", "3", "5000", "5000", "5000", "50", "5", ""}
+		want := []string{"getpid", "ptrace", "call", "3", "5000", "5000", "5000", "50", "5", "", ""}
 		if !slices.ContainsFunc(rows, func(row []string) bool { return slices.Equal(row, want) }) {
 			t.Errorf("no row %q in %q", want, rows)
 		}

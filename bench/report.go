@@ -49,7 +49,10 @@ type Result struct {
 	// not applicable.
 	XNative float64 `json:"x_native,omitempty"`
 	XFloor  float64 `json:"x_floor,omitempty"`
-	Error   string  `json:"error,omitempty"`
+	// MBPerS is the throughput at the median, for a benchmark that
+	// moves data (Benchmark.Bytes); zero otherwise.
+	MBPerS float64 `json:"mb_per_s,omitempty"`
+	Error  string  `json:"error,omitempty"`
 }
 
 func (r *Report) floor(mechanism string) *FloorResult {
@@ -70,7 +73,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // csvHeader is the CSV's first row; floors are rows with benchmark
 // "floor" and their mechanism as platform.
-var csvHeader = []string{"benchmark", "platform", "unit", "reps", "median_ns", "min_ns", "max_ns", "x_native", "x_floor", "error"}
+var csvHeader = []string{"benchmark", "platform", "unit", "reps", "median_ns", "min_ns", "max_ns", "x_native", "x_floor", "error", "mb_per_s"}
 
 // WriteCSV writes one row per floor and per benchmark and target.
 func (r *Report) WriteCSV(w io.Writer) error {
@@ -83,10 +86,10 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	for _, f := range r.Floors {
-		cw.Write([]string{"floor", f.Mechanism, f.Unit, strconv.Itoa(len(f.Samples)), num(f.Median), num(f.Min), num(f.Max), "", "", f.Error})
+		cw.Write([]string{"floor", f.Mechanism, f.Unit, strconv.Itoa(len(f.Samples)), num(f.Median), num(f.Min), num(f.Max), "", "", f.Error, ""})
 	}
 	for _, x := range r.Results {
-		cw.Write([]string{x.Benchmark, x.Platform, x.Unit, strconv.Itoa(len(x.Samples)), num(x.Median), num(x.Min), num(x.Max), num(x.XNative), num(x.XFloor), x.Error})
+		cw.Write([]string{x.Benchmark, x.Platform, x.Unit, strconv.Itoa(len(x.Samples)), num(x.Median), num(x.Min), num(x.Max), num(x.XNative), num(x.XFloor), x.Error, num(x.MBPerS)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -120,7 +123,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\tfailed: %s\t\t\t\t\t\n", name, x.Platform, x.Error)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, x.Platform, FormatNS(x.Median), rangeOf(x.Stats), ratio(x.XNative), ratio(x.XFloor), x.Unit)
+		per := x.Unit
+		if x.MBPerS > 0 {
+			per += fmt.Sprintf(" (%.0f MB/s)", x.MBPerS)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, x.Platform, FormatNS(x.Median), rangeOf(x.Stats), ratio(x.XNative), ratio(x.XFloor), per)
 	}
 	tw.Flush()
 	for _, n := range r.Notes {

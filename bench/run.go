@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -107,6 +109,25 @@ func Run(ctx context.Context, progs Programs, o Options) (*Report, error) {
 	}
 	r := newReport(o)
 
+	// Whole-program benchmarks run a program of the host: find it, or
+	// skip the benchmark with a note.
+	progs = maps.Clone(progs)
+	benches = slices.DeleteFunc(benches, func(b Benchmark) bool {
+		if b.Program == nil || progs[b.Name] != "" {
+			return false
+		}
+		p, err := findProgram(b.Program[0])
+		if err != nil {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s skipped: %v", b.Name, err))
+			return true
+		}
+		progs[b.Name] = p
+		return false
+	})
+	if len(benches) == 0 {
+		return r, nil
+	}
+
 	// Probe each floor and platform with a tiny run: one that cannot
 	// work here is reported as skipped, not as a failure of the suite.
 	var floors []string
@@ -147,6 +168,7 @@ func Run(ctx context.Context, progs Programs, o Options) (*Report, error) {
 			fmt.Fprintf(o.Progress, "\r\033[K[%d/%d] rep %d/%d: %s", i+1, len(js), j.Rep+1, o.Reps, j)
 		}
 		var argv []string
+		runs := 0 // a whole program, run this many times
 		if j.Floor {
 			f, _ := floorOf(j.Bench)
 			n := f.Count
@@ -157,8 +179,19 @@ func Run(ctx context.Context, progs Programs, o Options) (*Report, error) {
 		} else {
 			b, _ := benchmarkOf(j.Bench)
 			argv = guestArgv(progs, o, b.Name, j.Target, b.count(j.Target, o.Quick))
+			if b.Program != nil {
+				argv = programArgv(progs, o, b, j.Target)
+				runs = b.count(j.Target, o.Quick)
+			}
 		}
-		ns, unit, err := o.measure(ctx, argv)
+		var ns float64
+		var unit string
+		var err error
+		if runs > 0 {
+			ns, unit, err = o.timeRuns(ctx, argv, runs)
+		} else {
+			ns, unit, err = o.measure(ctx, argv)
+		}
 		if err != nil {
 			failed[key] = err.Error()
 			continue
@@ -180,6 +213,9 @@ func Run(ctx context.Context, progs Programs, o Options) (*Report, error) {
 		for _, t := range targets {
 			key := job{Bench: b.Name, Target: t}
 			res := Result{Benchmark: b.Name, Platform: t, Unit: units[key], Stats: NewStats(samples[key]), Error: failed[key]}
+			if b.Bytes > 0 && res.Median > 0 {
+				res.MBPerS = float64(b.Bytes) / res.Median * 1e3 // bytes/ns → MB/s
+			}
 			if t == Native {
 				native = res.Median
 			} else if res.Median > 0 {
@@ -223,6 +259,31 @@ func guestArgv(progs Programs, o Options, name, target string, n int) []string {
 	return argv
 }
 
+// systemDirs are searched for a whole program before $PATH: a $PATH that
+// starts with shims (pyenv's python3 is a shell script that runs another
+// program) would measure the shim, not the program.
+var systemDirs = []string{"/usr/bin", "/bin", "/usr/local/bin"}
+
+// findProgram finds the program a whole-program benchmark runs.
+func findProgram(name string) (string, error) {
+	for _, d := range systemDirs {
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return exec.LookPath(name)
+}
+
+// programArgv is the command line of whole-program benchmark b on target.
+func programArgv(progs Programs, o Options, b Benchmark, target string) []string {
+	argv := append([]string{progs[b.Name]}, b.Program[1:]...)
+	if target != Native {
+		argv = append([]string{o.Runos, "--platform=" + target}, argv...)
+	}
+	return argv
+}
+
 func floorArgv(progs Programs, f Floor, n int) []string {
 	return append([]string{progs[f.Program], strconv.Itoa(max(n, minCount))}, f.Args...)
 }
@@ -242,6 +303,31 @@ func (o Options) measure(ctx context.Context, argv []string) (float64, string, e
 		return 0, "", err
 	}
 	return Parse(out)
+}
+
+// timeRuns runs a whole program n times, after one run that warms the
+// host's caches, under the run timeout, and returns its mean wall time
+// per run: start-up (under runos, runos's own too) and exit included.
+func (o Options) timeRuns(ctx context.Context, argv []string, n int) (float64, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	var t0 time.Time
+	for i := -1; i < n; i++ {
+		if i == 0 {
+			t0 = time.Now()
+		}
+		out, err := o.exec(ctx, argv)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, "", fmt.Errorf("timed out after %v", o.Timeout)
+			}
+			if msg := lastLine(out); msg != "" {
+				return 0, "", fmt.Errorf("%v: %s", err, msg)
+			}
+			return 0, "", err
+		}
+	}
+	return float64(time.Since(t0).Nanoseconds()) / float64(n), unitRun, nil
 }
 
 // runProgram runs argv with no input and returns its combined output.

@@ -9,8 +9,21 @@ type Benchmark struct {
 	// Native and Platform are iteration counts (argv[1]) natively and
 	// under a platform. A run takes a fraction of a second on the 2-core
 	// VM the suite was tuned on; --quick divides them by quickDivisor.
+	// For a Program they are how many times the program is run.
 	Native, Platform int
+	// Bytes, if not 0, is how many bytes one unit moves: the report
+	// then gives the throughput too (MB/s).
+	Bytes int
+	// Program, if set, makes this a whole-program benchmark: not a
+	// guest of guest/, but a program of the host (found in $PATH) with
+	// its arguments, whose wall time the harness measures from the
+	// outside, start-up included, natively and as `runos PROGRAM ARGS`.
+	// It is skipped, with a note, where the program is missing.
+	Program []string
 }
+
+// unitRun is the unit of a whole-program benchmark.
+const unitRun = "run"
 
 // quickDivisor shrinks the iteration counts of a --quick run; kvmDivisor
 // those of the kvm platform, whose every exit costs tens of microseconds.
@@ -24,20 +37,24 @@ const (
 // cheapest system call to the heaviest process operations, in the spirit
 // of lmbench's lat_syscall, lat_pipe, lat_ctx, lat_proc and lat_sig.
 var Suite = []Benchmark{
-	{"getpid", "the null system call: the bare cost of trapping into the kernel and back", 200000, 5000},
-	{"read_zero", "read(2) of 1 byte from /dev/zero: descriptor lookup, a file's read and a copy out", 200000, 5000},
-	{"write_null", "write(2) of 1 byte to /dev/null: descriptor lookup and a copy in", 200000, 5000},
-	{"stat", "stat(2) of /etc/passwd: a path walk in the filesystem and a struct copied out", 50000, 3000},
-	{"fstat", "fstat(2) of an open file: stat without the path walk", 100000, 5000},
-	{"open_close", "open(2)+close(2): a path walk, an open file description and a descriptor slot", 50000, 2000},
-	{"pipe_rt", "a 1-byte round trip between two processes over two pipes: two wake-ups", 20000, 500},
-	{"ctx_ring", "a token around a ring of 4 processes over pipes: per hop, a wake-up and a context switch", 2000, 200},
-	{"fork_exit", "fork(2), _exit(2), waitpid(2): process creation with a copy-on-write address space", 500, 30},
-	{"fork_exec", "fork(2), execve(2) of a small static program, waitpid(2): process creation plus ELF loading", 200, 20},
-	{"mmap_touch", "mmap(2) of 64 anonymous pages, a write to each, munmap(2): per page, a demand-zero page fault", 200, 10},
-	{"signal", "kill(2) to self with a handler: sending, the signal frame, the handler and rt_sigreturn(2)", 50000, 2000},
-	{"thread", "pthread_create(3)+pthread_join(3): clone(2) of a thread and the exit futex wake", 2000, 100},
-	{"futex", "two threads taking turns on one futex word: FUTEX_WAKE and FUTEX_WAIT, two wake-ups per round trip", 20000, 1000},
+	{Name: "getpid", What: "the null system call: the bare cost of trapping into the kernel and back", Native: 200000, Platform: 5000},
+	{Name: "read_zero", What: "read(2) of 1 byte from /dev/zero: descriptor lookup, a file's read and a copy out", Native: 200000, Platform: 5000},
+	{Name: "write_null", What: "write(2) of 1 byte to /dev/null: descriptor lookup and a copy in", Native: 200000, Platform: 5000},
+	{Name: "stat", What: "stat(2) of /etc/passwd: a path walk in the filesystem and a struct copied out", Native: 50000, Platform: 3000},
+	{Name: "read_file", What: "pread(2) of 4 KiB at offset 0 from a file in /tmp: a file's data read and a page copied out", Native: 100000, Platform: 3000},
+	{Name: "fstat", What: "fstat(2) of an open file: stat without the path walk", Native: 100000, Platform: 5000},
+	{Name: "open_close", What: "open(2)+close(2): a path walk, an open file description and a descriptor slot", Native: 50000, Platform: 2000},
+	{Name: "pipe_rt", What: "a 1-byte round trip between two processes over two pipes: two wake-ups", Native: 20000, Platform: 500},
+	{Name: "pipe_bw", What: "pipe throughput between two processes, 64 KiB writes: copies and wake-ups in bulk", Native: 20000, Platform: 400, Bytes: 64 << 10},
+	{Name: "ctx_ring", What: "a token around a ring of 4 processes over pipes: per hop, a wake-up and a context switch", Native: 2000, Platform: 200},
+	{Name: "fork_exit", What: "fork(2), _exit(2), waitpid(2): process creation with a copy-on-write address space", Native: 500, Platform: 30},
+	{Name: "fork_exec", What: "fork(2), execve(2) of a small static program, waitpid(2): process creation plus ELF loading", Native: 200, Platform: 20},
+	{Name: "mmap_touch", What: "mmap(2) of 64 anonymous pages, a write to each, munmap(2): per page, a demand-zero page fault", Native: 200, Platform: 10},
+	{Name: "signal", What: "kill(2) to self with a handler: sending, the signal frame, the handler and rt_sigreturn(2)", Native: 50000, Platform: 2000},
+	{Name: "thread", What: "pthread_create(3)+pthread_join(3): clone(2) of a thread and the exit futex wake", Native: 2000, Platform: 100},
+	{Name: "futex", What: "two threads taking turns on one futex word: FUTEX_WAKE and FUTEX_WAIT, two wake-ups per round trip", Native: 20000, Platform: 1000},
+	{Name: "bash", What: "`bash -c true`, the whole program: exec, dynamic loading, start-up and exit", Native: 40, Platform: 8, Program: []string{"bash", "-c", "true"}},
+	{Name: "python3", What: "`python3 -c pass`, the whole program: exec, dynamic loading, hundreds of files opened and mapped, exit", Native: 16, Platform: 8, Program: []string{"python3", "-c", "pass"}},
 }
 
 // count is the iteration count of b on target ("native" or a platform).

@@ -82,6 +82,10 @@ const (
 type FileDescription struct {
 	File File
 	Path string // the path it was opened by, for /proc/pid/fd and traces
+	// Dentry is the name it was opened through (a *vfs.Dentry), which
+	// fchmod, fchdir and the *at calls act on even after a rename; nil
+	// for pipes, sockets and other files with no name.
+	Dentry any
 
 	mu    sync.Mutex
 	flags int

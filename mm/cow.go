@@ -16,8 +16,12 @@ import (
 // made writable again.
 //
 // Only private pages are copied on write. The pages of a MAP_SHARED
-// mapping belong to its shared object (shared.go) and are written in
-// place by everyone who maps them.
+// mapping belong to its shared object (shared.go) or its file's page
+// cache (pagecache.go) and are written in place by everyone who maps
+// them. A private mapping of a cached file maps the cache's page itself
+// until its first write: the cache's own reference makes the count at
+// least 2, so the write copies, and until then the mapping sees later
+// changes to the file, as on Linux.
 //
 // A count of 1 is stable under the MM's lock: only the holders of a page
 // can add references to it (by forking), so a page seen unshared stays
@@ -27,7 +31,7 @@ import (
 // cowShared reports whether the page at memory-file offset off, mapped in
 // VMA v, is a private page that fork shared and must be copied on write.
 func (m *MM) cowShared(v *vma, off uint64) bool {
-	return v.obj == nil && m.mf.refCount(off) > 1
+	return !v.shared && m.mf.refCount(off) > 1
 }
 
 // mappedPerms is how page off of v may be mapped in the platform: with

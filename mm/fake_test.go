@@ -161,8 +161,8 @@ func checkMM(m *MM, as *fakeAS) error {
 		if v.start < mmapMin || v.end > m.top {
 			return fmt.Errorf("VMA %d [%#x, %#x) outside [%#x, %#x)", i, v.start, v.end, mmapMin, m.top)
 		}
-		if v.shared != (v.obj != nil) {
-			return fmt.Errorf("VMA %d [%#x, %#x): shared %v but object %p", i, v.start, v.end, v.shared, v.obj)
+		if v.obj != nil && (!v.shared || v.cache != nil) || v.shared && v.obj == nil && v.cache == nil {
+			return fmt.Errorf("VMA %d [%#x, %#x): shared %v but object %p, cache %p", i, v.start, v.end, v.shared, v.obj, v.cache)
 		}
 		if v.wipeOnFork && (v.shared || v.file != nil) {
 			return fmt.Errorf("VMA %d [%#x, %#x): MADV_WIPEONFORK on a shared or file mapping", i, v.start, v.end)
@@ -180,10 +180,10 @@ func checkMM(m *MM, as *fakeAS) error {
 		v := &m.vmas[i]
 		lessWrite := v.perms
 		lessWrite.Write = false
-		if p.mapped != v.perms && (v.obj != nil || p.mapped != lessWrite) {
+		if p.mapped != v.perms && (v.shared || p.mapped != lessWrite) {
 			return fmt.Errorf("page %#x mapped %s in a %s VMA (shared %v)", va, p.mapped, v.perms, v.shared)
 		}
-		if refs := m.mf.refCount(p.off); v.obj == nil && refs > 1 && p.mapped.Write {
+		if refs := m.mf.refCount(p.off); !v.shared && refs > 1 && p.mapped.Write {
 			return fmt.Errorf("private page %#x (offset %#x) writable with %d references", va, p.off, refs)
 		}
 		if v.obj != nil {
@@ -192,6 +192,16 @@ func checkMM(m *MM, as *fakeAS) error {
 			v.obj.mu.Unlock()
 			if !ok || off != p.off {
 				return fmt.Errorf("shared page %#x at offset %#x, its object has %#x (present %v)", va, p.off, off, ok)
+			}
+		}
+		if v.cache != nil {
+			v.cache.mu.Lock()
+			off, ok := v.cache.frames[pageIndex(int64(v.fileOffset(va)))]
+			v.cache.mu.Unlock()
+			// A shared mapping maps the cache's page; a private one
+			// maps it without Write, or a copy of its own.
+			if v.shared && (!ok || off != p.off) || !v.shared && ok && off == p.off && p.mapped.Write {
+				return fmt.Errorf("cached page %#x at offset %#x mapped %s, the cache has %#x (present %v)", va, p.off, p.mapped, off, ok)
 			}
 		}
 	}
@@ -208,6 +218,7 @@ func checkMM(m *MM, as *fakeAS) error {
 func checkRefs(mf *MemoryFile, mms ...*MM) error {
 	want := make(map[uint64]uint32)
 	users := make(map[*sharedObject]int)
+	cacheUsers := make(map[*PageCache]int)
 	for _, m := range mms {
 		m.mu.Lock()
 		for _, p := range m.pt.pages {
@@ -217,8 +228,29 @@ func checkRefs(mf *MemoryFile, mms ...*MM) error {
 			if v.obj != nil {
 				users[v.obj]++
 			}
+			if v.cache != nil {
+				cacheUsers[v.cache]++
+				v.cache.mu.Lock()
+				_, ok := v.cache.mappers[m]
+				v.cache.mu.Unlock()
+				if !ok {
+					m.mu.Unlock()
+					return fmt.Errorf("page cache %p does not list an MM that maps it", v.cache)
+				}
+			}
 		}
 		m.mu.Unlock()
+	}
+	for c, n := range cacheUsers {
+		c.mu.Lock()
+		if c.users != n {
+			c.mu.Unlock()
+			return fmt.Errorf("page cache %p has %d users, %d VMAs refer to it", c, c.users, n)
+		}
+		for _, off := range c.frames {
+			want[off]++
+		}
+		c.mu.Unlock()
 	}
 	for o, n := range users {
 		o.mu.Lock()

@@ -96,6 +96,9 @@ func (m *MM) HandleFault(ev platform.Event) error {
 		if code != faultNone {
 			return &SegvError{Addr: ev.Addr, Code: code}
 		}
+		if err == nil {
+			m.faultAround(v, va) // faultaround.go
+		}
 		return err
 	}
 	want := v.perms
@@ -133,18 +136,30 @@ func (m *MM) HandleFault(ev platform.Event) error {
 
 // populate backs page va of v and maps it in the platform: with a fresh
 // page of the memory file (zeroed, or filled from v's file) for a private
-// VMA, with the shared object's page for a shared one. A guest-visible
-// failure comes back as a FaultCode; kerr.ENOMEM or a platform error as
-// err.
+// VMA, with the shared object's page for a shared one, and with the page
+// cache's page for a cached file (read-only in a private VMA, which
+// copies it on the first write; see cow.go). A guest-visible failure
+// comes back as a FaultCode; kerr.ENOMEM or a platform error as err.
 func (m *MM) populate(v *vma, va uintptr) (pte, FaultCode, error) {
 	var off uint64
-	if v.obj != nil {
+	mapped := v.perms
+	switch {
+	case v.cache != nil:
+		var code FaultCode
+		var err error
+		if off, code, err = v.cache.page(v.fileOffset(va)); code != faultNone || err != nil {
+			return pte{}, code, err
+		}
+		if !v.shared {
+			mapped.Write = false
+		}
+	case v.obj != nil:
 		var code FaultCode
 		var err error
 		if off, code, err = v.obj.page(m.mf, v.fileOffset(va)); code != faultNone || err != nil {
 			return pte{}, code, err
 		}
-	} else {
+	default:
 		var err error
 		if off, err = m.mf.allocPage(); err != nil {
 			return pte{}, faultNone, err
@@ -156,7 +171,7 @@ func (m *MM) populate(v *vma, va uintptr) (pte, FaultCode, error) {
 			}
 		}
 	}
-	p := pte{off: off, mapped: v.perms}
+	p := pte{off: off, mapped: mapped}
 	if err := m.as.Map(va, arch.PageSize, off, p.mapped); err != nil {
 		m.mf.putPages([]uint64{off})
 		return pte{}, faultNone, fmt.Errorf("mm: mapping page %#x: %w", va, err)

@@ -3,6 +3,7 @@ package mm
 import (
 	"fmt"
 
+	"github.com/runos-project/runos/kernel/arch"
 	"github.com/runos-project/runos/platform"
 )
 
@@ -14,13 +15,21 @@ import (
 // except the ranges marked MADV_DONTFORK. No memory is copied: each
 // backed private page is shared copy-on-write (one more reference, mapped
 // without Write on both sides; see cow.go), each page of a MAP_SHARED
-// mapping is shared for good, and a MADV_WIPEONFORK range starts with no
+// mapping (its shared object's or its file's page cache's) is shared for
+// good, and a MADV_WIPEONFORK range starts with no
 // pages, so the child reads zeros there.
 //
 // Platform calls are batched: one Map per run of pages contiguous both in
 // the address space and in the memory file, for the parent's pages that
 // lose Write and for the child's pages.
-func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
+//
+// hot are addresses that both sides are about to write: the caller passes
+// the stack pointer, since the return from fork(2) writes the stack in
+// parent and child alike. A private page there that the parent may write
+// is copied for the child at once rather than shared, which spares both a
+// copy-on-write fault: on ptrace a fault is two round trips to the stub,
+// tens of microseconds, and a page copy well under one.
+func (m *MM) Fork(as platform.AddressSpace, hot ...uintptr) (*MM, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.released {
@@ -43,6 +52,9 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		if v.obj != nil {
 			v.obj.get()
 		}
+		if v.cache != nil {
+			v.cache.attach(c) // same memory file: cannot fail
+		}
 		// madvise(2): the MADV_WIPEONFORK setting stays in place in the
 		// child (it is cleared only by execve).
 		c.vmas = append(c.vmas, v)
@@ -61,7 +73,17 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		if v.dontFork || v.wipeOnFork {
 			continue
 		}
-		if v.obj == nil && r.mapped.Write {
+		if r.mapped.Write && !v.shared && isHot(hot, r.va) {
+			if cp, err := m.mf.allocPage(); err == nil {
+				copy(m.mf.page(cp), m.mf.page(r.off))
+				p := pte{off: cp, mapped: v.perms}
+				child = append(child, pageRef{r.va, p})
+				c.pt.pages[r.va] = p
+				continue
+			}
+			// Out of memory: share it, as any other page.
+		}
+		if !v.shared && r.mapped.Write {
 			r.mapped.Write = false
 			m.pt.pages[r.va] = r.pte
 			downgrade = append(downgrade, r)
@@ -85,4 +107,14 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		return nil, fmt.Errorf("mm: fork: mapping the child's pages: %w", err)
 	}
 	return c, nil
+}
+
+// isHot reports whether page va holds one of the addresses in hot.
+func isHot(hot []uintptr, va uintptr) bool {
+	for _, a := range hot {
+		if arch.PageRoundDown(a) == va {
+			return true
+		}
+	}
+	return false
 }

@@ -17,18 +17,22 @@
 //
 // fork (fork.go) copies the VMAs and shares every private page
 // copy-on-write (cow.go): memory-file pages are reference counted, and a
-// page is copied only when one side writes it. MAP_SHARED mappings get a
-// shared object (shared.go) whose pages every mapping of it, in parent and
-// children, reads and writes in place. A MAP_SHARED file mapping is still
-// a private copy of the file as far as write(2) and other mmaps of the
-// file are concerned, until the page cache arrives.
+// page is copied only when one side writes it. MAP_SHARED mappings of
+// anonymous memory get a shared object (shared.go) whose pages every
+// mapping of it, in parent and children, reads and writes in place. Files
+// of the memory file systems keep their data in a page cache
+// (pagecache.go) whose pages every mapping of the file maps, so mappings
+// from separate mmap calls, in any process, and read(2)/write(2) see each
+// other's changes, as on Linux.
 //
-// Lock order: MM.mu, then sharedObject.mu, then a Mappable's own locks
-// (file pages are read with MM.mu held), then MemoryFile.mu. An MM never
-// holds another MM's lock: fork takes only the parent's, as the child is
-// not yet visible to anyone. Platform AddressSpace calls are
-// made with MM.mu held. Every thread of a process shares one MM and so one
-// MM.mu.
+// Lock order: MM.mu, then sharedObject.mu or PageCache.mu, then a
+// Mappable's own locks (file pages are read with MM.mu held), then
+// MemoryFile.mu. A cached file's own lock comes before PageCache.mu;
+// truncating such a file only tries MM locks (see PageCache.Truncate). An
+// MM never holds another MM's lock: fork takes only the
+// parent's, as the child is not yet visible to anyone. Platform
+// AddressSpace calls are made with MM.mu held. Every thread of a process
+// shares one MM and so one MM.mu.
 package mm
 
 import (
@@ -156,6 +160,11 @@ func (m *MM) dropAll() {
 	}
 	m.mf.putPages(offs)
 	m.pt = newPageTable()
+	for i := range m.vmas {
+		if c := m.vmas[i].cache; c != nil {
+			c.forget(m)
+		}
+	}
 	m.vmas.remove(0, len(m.vmas), m.mf)
 	m.vmas = nil
 }

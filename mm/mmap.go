@@ -11,13 +11,16 @@ type MmapOpts struct {
 	Addr      uintptr // hint, or the exact address with Fixed/NoReplace
 	Length    uintptr
 	Perms     platform.Perms
-	Shared    bool // MAP_SHARED: pages live in a shared object (shared.go)
+	Shared    bool // MAP_SHARED: pages live in a shared object (shared.go) or the file's page cache
 	Fixed     bool // MAP_FIXED: replace what is there
 	NoReplace bool // MAP_FIXED_NOREPLACE: exact address, EEXIST if occupied
 	GrowsDown bool
-	File      Mappable // nil: anonymous
+	File      Mappable // nil: anonymous; a CachedFile maps its page cache
 	Offset    uint64
 	Name      string // what /proc/pid/maps shows: a path, "[stack]", "[heap]"
+	// NoWrite says File is not open for writing, so a MAP_SHARED mapping
+	// of it may never become writable (mprotect(2): EACCES).
+	NoWrite bool
 }
 
 // Mmap creates a mapping as mmap(2) does and returns its address. No page
@@ -84,8 +87,15 @@ func (m *MM) Mmap(o MmapOpts) (uintptr, error) {
 	if v.file == nil {
 		v.offset = 0
 	}
-	if v.shared {
+	if cf, ok := v.file.(CachedFile); ok {
+		v.cache = cf.PageCache()
+		if !v.cache.attach(m) {
+			return 0, kerr.ENODEV // mapped through another memory file
+		}
+		v.noWrite = v.shared && o.NoWrite
+	} else if v.shared {
 		v.obj = newSharedObject(v.file)
+		v.noWrite = o.NoWrite && v.file != nil
 	}
 	i := m.vmas.insert(v)
 	m.vmas.mergeNext(i)

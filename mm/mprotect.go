@@ -10,7 +10,8 @@ import (
 // does: every page must be mapped (kerr.ENOMEM otherwise, and then nothing
 // changes), VMAs are split at the ends, and pages already backed are
 // re-mapped in the platform with the new permissions (without Write while
-// fork shares them copy-on-write).
+// fork shares them copy-on-write). Write on a MAP_SHARED mapping of a file
+// not open for writing is kerr.EACCES, as mprotect(2) says.
 func (m *MM) Mprotect(addr, length uintptr, p platform.Perms) error {
 	if addr&arch.PageMask != 0 {
 		return kerr.EINVAL
@@ -30,6 +31,13 @@ func (m *MM) Mprotect(addr, length uintptr, p platform.Perms) error {
 	defer m.mu.Unlock()
 	if !m.vmas.covered(addr, end) {
 		return kerr.ENOMEM
+	}
+	if p.Write {
+		for i := m.vmas.after(addr); i < len(m.vmas) && m.vmas[i].start < end; i++ {
+			if m.vmas[i].noWrite {
+				return kerr.EACCES
+			}
+		}
 	}
 	lo, hi := m.vmas.span(addr, end)
 	for i := lo; i < hi; i++ {

@@ -118,9 +118,9 @@ func (m *MM) duplicate(i int, from, to, length uintptr) (uintptr, error) {
 	nv.offset = nv.fileOffset(from)
 	nv.start, nv.end = to, to+length
 	// Take the reference first: the destination may overlap the source.
-	nv.obj.get()
+	nv.hold()
 	if err := m.unmapRange(to, to+length); err != nil {
-		nv.obj.put(m.mf)
+		nv.release(m.mf)
 		return 0, err
 	}
 	m.vmas.insert(nv)
@@ -135,9 +135,7 @@ func (m *MM) move(from, oldLen, to, newLen uintptr) error {
 	nv := m.vmas[i]
 	nv.offset = nv.fileOffset(from)
 	nv.start, nv.end = to, to+newLen
-	if nv.obj != nil {
-		nv.obj.get()
-	}
+	nv.hold()
 
 	refs := slices.Clone(m.pt.inRange(from, from+oldLen))
 	for _, r := range refs {

@@ -9,12 +9,16 @@ import "sync"
 // same pages, which is what makes the mapping shared.
 //
 // For MAP_SHARED|MAP_ANONYMOUS the object is created by mmap and its
-// offsets start at 0 (Linux's shmem object behind /dev/zero). For a
-// MAP_SHARED file mapping the offsets are file offsets and a page is
-// filled from the file on first touch; but the object belongs to that one
-// mmap call, not to the file, so two separate mmaps of a file, or a
-// mapping and write(2), do not see each other's changes yet. That
-// coherence comes with the per-file page cache (see DESIGN.md, Memory).
+// offsets start at 0 (Linux's shmem object behind /dev/zero).
+//
+// Files of the memory file systems (tmpfs, memfd) do not use one: they
+// are CachedFiles, and every mapping of them maps the file's PageCache
+// (pagecache.go), so separate mmaps and write(2) all see each other. A
+// shared object remains only for a MAP_SHARED mapping of another file (a
+// host file, which runos never writes through a mapping): its offsets are
+// file offsets, a page is filled from the file on first touch, and the
+// object belongs to that one mmap call (and its splits, mremap copies and
+// fork children), not to the file.
 //
 // Each slot holds one reference on its memory-file page, and every
 // page-table entry mapping it holds another, so munmap in one process
@@ -78,4 +82,12 @@ func (o *sharedObject) page(mf *MemoryFile, objOff uint64) (uint64, FaultCode, e
 	}
 	mf.getPages([]uint64{off})
 	return off, faultNone, nil
+}
+
+// has reports whether the object holds a page at objOff (mincore(2)).
+func (o *sharedObject) has(objOff uint64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, ok := o.pages[objOff]
+	return ok
 }

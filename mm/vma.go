@@ -20,14 +20,22 @@ type Mappable interface {
 type vma struct {
 	start, end uintptr
 	perms      platform.Perms
-	shared     bool // MAP_SHARED: pages come from obj
+	shared     bool // MAP_SHARED: pages come from obj or cache, written in place
 	growsDown  bool // a stack: faults just below it extend it
 	file       Mappable
 	offset     uint64 // file offset of start (object offset for shared anonymous memory)
 	name       string
-	// obj holds the pages of a MAP_SHARED mapping (nil for private ones,
-	// whose pages belong to the page table alone).
+	// obj holds the pages of a MAP_SHARED mapping of anonymous memory or
+	// of a file without a page cache (nil for private ones, whose pages
+	// belong to the page table alone).
 	obj *sharedObject
+	// cache is the page cache of a CachedFile, for shared and private
+	// mappings alike: a shared one maps its pages writable, a private
+	// one maps them read-only and copies a page on the first write.
+	cache *PageCache
+	// noWrite: a MAP_SHARED mapping of a file not open for writing, which
+	// mprotect may never make writable (Linux's missing VM_MAYWRITE).
+	noWrite bool
 	// dontFork and wipeOnFork are madvise(MADV_DONTFORK) and
 	// madvise(MADV_WIPEONFORK): what fork gives the child for this range.
 	dontFork, wipeOnFork bool
@@ -113,9 +121,7 @@ func (l *vmaList) split(addr uintptr) {
 	lo.end = addr
 	hi.start = addr
 	hi.offset = lo.fileOffset(addr)
-	if hi.obj != nil {
-		hi.obj.get()
-	}
+	hi.hold()
 	(*l)[i] = lo
 	*l = slices.Insert(*l, i+1, hi)
 }
@@ -149,12 +155,32 @@ func mergeable(a, b *vma) bool {
 		a.dontFork == b.dontFork && a.wipeOnFork == b.wipeOnFork
 }
 
-// remove deletes l[lo:hi], dropping their references to shared objects.
+// hold records one more VMA of the same MM referring to v's shared object
+// or page cache (a split half, a mremap copy).
+func (v *vma) hold() {
+	if v.obj != nil {
+		v.obj.get()
+	}
+	if v.cache != nil {
+		v.cache.ref()
+	}
+}
+
+// release drops v's reference to its shared object or page cache.
+func (v *vma) release(mf *MemoryFile) {
+	if v.obj != nil {
+		v.obj.put(mf)
+	}
+	if v.cache != nil {
+		v.cache.detach()
+	}
+}
+
+// remove deletes l[lo:hi], dropping their references to shared objects
+// and page caches.
 func (l *vmaList) remove(lo, hi int, mf *MemoryFile) {
 	for i := lo; i < hi; i++ {
-		if o := (*l)[i].obj; o != nil {
-			o.put(mf)
-		}
+		(*l)[i].release(mf)
 	}
 	*l = slices.Delete(*l, lo, hi)
 }

@@ -50,7 +50,7 @@ func processCases() []processCase {
 		processCase{Name: "procwait/die-kill", Guest: "procwait", Check: "die-kill", WantExit: 128 + 9, WantStdout: "raising SIGKILL\n"},
 	)
 	add("procfork", "cow", "shared", "vfork")
-	add("procsig", "siginfo", "restart", "sigsuspend", "rtqueue-kill", "rtqueue-sigqueue")
+	add("procsig", "siginfo", "restart", "sigsuspend", "rtqueue-kill", "rtqueue-sigqueue", "blocked-ignored")
 	cs = append(cs, processCase{Name: "procsig/kill-1", Guest: "procsig", Check: "kill-1", OwnPIDNamespace: true})
 	add("procgroup", "pgrp", "session", "orphan-subreaper")
 	cs = append(cs,

@@ -54,8 +54,10 @@ type options struct {
 	// program then runs under it whatever its ELF says.
 	forcePersonality bool
 	strace           straceFlags
-	traceOut         string // --trace-out FILE (traceout.go)
-	dumpOnExit       bool   // --dump-on-exit (dump.go)
+	traceOut         string     // --trace-out FILE (traceout.go)
+	dumpOnExit       bool       // --dump-on-exit (dump.go)
+	mounts           mountFlags // --mount and --tmpfs (mounts.go)
+	hostname         string
 }
 
 func main() {
@@ -70,6 +72,9 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	f.StringVar(&o.platform, "platform", "ptrace", "mechanism that runs guest code: ptrace")
 	f.Uint64Var(&seed, "seed", 0, "seed of the values linux-deterministic makes reproducible (random bytes, clocks)")
 	f.StringVar(&o.root, "root", "/", "host directory that is the sandbox's / (read-only)")
+	f.Var(mountValue{&o.mounts, parseMount, "SRC:DST[:ro|rw]"}, "mount", "pass the host directory or file SRC through at DST in the sandbox, read-only unless :rw (repeatable); nothing outside SRC is reachable through it")
+	f.Var(mountValue{&o.mounts, parseTmpfs, "DST"}, "tmpfs", "mount a fresh, empty tmpfs at DST, made if missing (repeatable)")
+	f.StringVar(&o.hostname, "hostname", "runos", "the sandbox's host name (uname -n, hostname, /proc/sys/kernel/hostname)")
 	f.StringVar(&o.cwd, "cwd", "", "working directory inside the sandbox (default: runos's own, if inside the root, else /)")
 	f.StringArrayVar(&o.env, "env", nil, "set KEY=VAL in the program's environment (repeatable)")
 	f.BoolVar(&o.clearEnv, "clear-env", false, "start from an empty environment instead of runos's own")
@@ -156,9 +161,22 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "runos: unknown personality %q (have: %s)\n", o.personality, strings.Join(personalityNames(), ", "))
 		return exitUsage
 	}
-	fsys, err := newRootFS(o.root)
+	if o.mounts.err != nil {
+		fmt.Fprintf(stderr, "runos: %v\n", o.mounts.err)
+		return exitUsage
+	}
+	if len(o.hostname) > core.HostnameMax {
+		fmt.Fprintf(stderr, "runos: --hostname: %q is longer than %d bytes\n", o.hostname, core.HostnameMax)
+		return exitUsage
+	}
+	fsys, err := newRootFS(o.root, o.mounts.specs)
 	if err != nil {
-		fmt.Fprintf(stderr, "runos: --root %s: %v\n", o.root, err)
+		var me mountError
+		if errors.As(err, &me) {
+			fmt.Fprintf(stderr, "runos: %v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "runos: --root %s: %v\n", o.root, err)
+		}
 		return exitUsage
 	}
 
@@ -228,7 +246,7 @@ func runProgram(o options, argv []string, stderr io.Writer) int {
 	if o.debug {
 		debug = stderr
 	}
-	k := core.NewKernel(core.Config{Platform: plat, MemoryFile: mf, FS: fsys, Debug: debug})
+	k := core.NewKernel(core.Config{Platform: plat, MemoryFile: mf, FS: fsys, Debug: debug, Hostname: o.hostname})
 	fsys.SetKernel(k) // /proc shows this kernel's processes
 	k.MaxProcs = o.maxProcs
 	k.InitCreds = creds
@@ -345,7 +363,7 @@ func findProgram(fsys rootFS, name, cwd string, env []string) (string, error) {
 		if !strings.HasPrefix(p, "/") {
 			p = path.Join(cwd, p)
 		}
-		if _, err := fsys.Stat(p, true); err != nil {
+		if _, err := fsys.Stat(setupContext, nil, p, 0); err != nil {
 			return "", err
 		}
 		return p, nil
@@ -364,7 +382,7 @@ func findProgram(fsys rootFS, name, cwd string, env []string) (string, error) {
 		if !strings.HasPrefix(p, "/") {
 			p = path.Join(cwd, p)
 		}
-		if st, err := fsys.Stat(p, true); err == nil && st.Mode&fs.ModeTypeMask == fs.ModeRegular {
+		if st, err := fsys.Stat(setupContext, nil, p, 0); err == nil && st.Mode&fs.ModeTypeMask == fs.ModeRegular {
 			return p, nil
 		}
 	}

@@ -69,13 +69,14 @@ func (s *procSource) Process(pid int) (*procfs.Process, bool) {
 	c := pi.Creds
 	p := &procfs.Process{
 		PID: pi.PID, PPID: pi.PPID, PGID: pi.PGID, SID: pi.SID,
-		Comm: pi.Comm, State: pi.State, Cwd: pi.Cwd, Exe: pi.Exe,
+		Comm: pi.Comm, State: pi.State, Cwd: pi.Cwd, Root: pi.Root, Exe: pi.Exe,
+		CwdDentry: pi.CwdDentry, RootDentry: pi.RootDentry, ExeDentry: pi.ExeDentry,
 		UID:    [4]uint32{c.UID, c.EUID, c.SUID, c.FSUID},
 		GID:    [4]uint32{c.GID, c.EGID, c.SGID, c.FSGID},
 		Groups: c.Groups, Umask: pi.Umask, FDLimit: pi.FDLimit,
 		UTime: pi.User, STime: pi.Sys, ExitSignal: int(pi.ExitSignal),
 		ArgStart: pi.ArgEnv.ArgStart, ArgEnd: pi.ArgEnv.ArgEnd,
-		EnvStart: pi.ArgEnv.EnvStart, EnvEnd: pi.ArgEnv.EnvEnd,
+		EnvStart: pi.ArgEnv.EnvStart, EnvEnd: pi.ArgEnv.EnvEnd, Auxv: pi.ArgEnv.Auxv,
 		Opaque: pi.Limits,
 	}
 	for _, t := range pi.Threads {
@@ -105,7 +106,8 @@ func (s *procSource) Process(pid int) (*procfs.Process, bool) {
 			var out []procfs.Map
 			for _, v := range m.Maps() {
 				out = append(out, procfs.Map{Start: v.Start, End: v.End, Read: v.Perms.Read, Write: v.Perms.Write,
-					Exec: v.Perms.Exec, Shared: v.Shared, Offset: v.Offset, Name: v.Name, Resident: v.Resident})
+					Exec: v.Perms.Exec, Shared: v.Shared, Offset: v.Offset, Name: v.Name, Resident: v.Resident,
+					GrowsDown: v.Name == "[stack]"})
 			}
 			return out
 		}
@@ -152,9 +154,25 @@ func procSystem(src *procSource, mounts []procfs.Mount) procfs.System {
 		Boot: bootTime(),
 		Hostname: func() string {
 			if k := src.k.Load(); k != nil {
-				return k.Hostname
+				return k.Hostname()
 			}
 			return "runos"
+		},
+		Domainname: func() string {
+			if k := src.k.Load(); k != nil {
+				return k.Domainname()
+			}
+			return "(none)"
+		},
+		SetHostname: func(name string) {
+			if k := src.k.Load(); k != nil {
+				k.SetHostname(name)
+			}
+		},
+		SetDomainname: func(name string) {
+			if k := src.k.Load(); k != nil {
+				k.SetDomainname(name)
+			}
 		},
 		Release: unix.ByteSliceToString(uts.Release[:]),
 		Version: unix.ByteSliceToString(uts.Version[:]),

@@ -21,10 +21,10 @@ import (
 // top) over the host directory given by --root, read-only underneath, so a
 // program can write anywhere without touching the host. On it are the
 // sandbox's own /proc (fs/procfs), /dev (fs/devfs, with a tmpfs on
-// /dev/shm) and a minimal /sys: nothing of the host's processes or
-// devices shows through.
+// /dev/shm and the pseudo-terminals' devpts on /dev/pts) and a minimal
+// /sys: nothing of the host's processes or devices shows through.
 type rootFS struct {
-	vfs.PathFS
+	*vfs.VFS
 	proc *procSource
 }
 
@@ -34,7 +34,7 @@ var startTime = time.Now()
 
 func bootTime() time.Time { return startTime }
 
-func newRootFS(dir string) (rootFS, error) {
+func newRootFS(dir string, extra []mountSpec) (rootFS, error) {
 	hr, err := host.OpenRoot(dir)
 	if err != nil {
 		return rootFS{}, err
@@ -50,7 +50,16 @@ func newRootFS(dir string) (rootFS, error) {
 		{Source: "proc", Point: "/proc", Type: "proc", Options: "rw,nosuid,nodev,noexec,relatime"},
 		{Source: "udev", Point: "/dev", Type: "devtmpfs", Options: "rw,nosuid,relatime,mode=755"},
 		{Source: "tmpfs", Point: "/dev/shm", Type: "tmpfs", Options: "rw,nosuid,nodev"},
+		{Source: "devpts", Point: "/dev/pts", Type: "devpts", Options: "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000"},
 		{Source: "sysfs", Point: "/sys", Type: "sysfs", Options: "ro,nosuid,nodev,noexec,relatime"},
+	}
+	// The --mount and --tmpfs filesystems (mounts.go), attached last.
+	user, err := openMounts(extra)
+	if err != nil {
+		return rootFS{}, err
+	}
+	for _, u := range user {
+		mounts = append(mounts, u.entry)
 	}
 	proc := procfs.New(src, procSystem(src, mounts))
 	dev, err := devfs.New(controllingTTY)
@@ -70,7 +79,8 @@ func newRootFS(dir string) (rootFS, error) {
 		{"/proc", proc, false},
 		{"/dev", dev, false},
 		{"/dev/shm", tmpfs.New(0o1777, 0, 0), false},
-		{"/sys", sys, true},
+		{"/dev/pts", dev.PTS(), false},
+		{"/sys", sys.Named("sysfs"), true},
 	} {
 		// A --root without the directory gets one in the overlay.
 		if _, err := v.Stat(ctx, v.Root(), m.point, 0); err != nil {
@@ -78,16 +88,19 @@ func newRootFS(dir string) (rootFS, error) {
 				return rootFS{}, fmt.Errorf("mkdir %s: %w", m.point, err)
 			}
 		}
-		if err := v.Mount(ctx, v.Root(), m.point, m.fsys, vfs.MountOptions{ReadOnly: m.ro}); err != nil {
+		if err := v.Mount(ctx, v.Root(), m.point, m.fsys, vfs.MountOptions{ReadOnly: m.ro, Flags: statfsFlags(mounts, m.point)}); err != nil {
 			return rootFS{}, fmt.Errorf("mount %s: %w", m.point, err)
 		}
+	}
+	if err := attachMounts(v, ctx, user); err != nil {
+		return rootFS{}, err
 	}
 	d, err := v.Lookup(ctx, v.Root(), "/proc", 0)
 	if err != nil {
 		return rootFS{}, fmt.Errorf("/proc: %w", err)
 	}
 	proc.SetMountRoot(d)
-	return rootFS{PathFS: vfs.PathFS{V: v, Creds: vfs.Root}, proc: src}, nil
+	return rootFS{VFS: v, proc: src}, nil
 }
 
 // SetKernel attaches the kernel whose processes /proc shows.
@@ -134,3 +147,7 @@ func newSysFS() (*tmpfs.FS, error) {
 	}
 	return t, nil
 }
+
+// setupContext is how runos itself looks at the namespace before any
+// task runs (finding the program on PATH): as root, from "/".
+var setupContext = &vfs.Context{Creds: vfs.Root}

@@ -1,9 +1,10 @@
 // Package devfs is the sandbox's /dev: a tmpfs filled at start with the
 // kernel's own character devices (fs/dev: null, zero, full, random,
-// urandom), /dev/tty, the links /dev/fd, stdin, stdout and stderr into
-// /proc/self/fd, and the directory /dev/shm for a tmpfs to be mounted on
-// (see Linux's devtmpfs and the conventions of udev). No host device
-// node is ever reachable through it.
+// urandom), /dev/tty, /dev/ptmx (the pseudo-terminal multiplexer of
+// fs/pty), the links /dev/fd, stdin, stdout and stderr into
+// /proc/self/fd, and the directories /dev/shm and /dev/pts for a tmpfs
+// and the devpts (PTS) to be mounted on (see Linux's devtmpfs and the
+// conventions of udev). No host device node is ever reachable through it.
 //
 // Like devtmpfs it stays writable by root, so a program may add its own
 // nodes and links; a character node opens one of the kernel's devices
@@ -12,6 +13,7 @@ package devfs
 
 import (
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/pty"
 	"github.com/runos-project/runos/fs/tmpfs"
 	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
@@ -21,26 +23,32 @@ import (
 // sandbox has none and open(2) of /dev/tty fails with ENXIO (see tty(4)).
 type TTY func() (fs.File, error)
 
-// ttyRdev is /dev/tty's device number, 5:0 (Linux's devices.txt).
-const ttyRdev = 5 << 8
+// ttyRdev is /dev/tty's device number, 5:0, and ptmxRdev /dev/ptmx's,
+// 5:2 (Linux's devices.txt).
+const (
+	ttyRdev  = 5 << 8
+	ptmxRdev = 5<<8 | 2
+)
 
 // FS is a devfs instance.
 type FS struct {
 	*tmpfs.FS
 	root *rootDir
+	pts  *pty.FS
 }
 
 // New makes /dev. tty opens the controlling terminal.
 func New(tty TTY) (*FS, error) {
 	t := tmpfs.New(0o755, 0, 0)
-	f := &FS{FS: t, root: &rootDir{Inode: t.Root(), tty: tty}}
+	pts := pty.NewFS()
+	f := &FS{FS: t, root: &rootDir{Inode: t.Root(), tty: tty, pts: pts}, pts: pts}
 	root := t.Root()
 	for _, d := range []struct {
 		name string
 		rdev uint64
 	}{
 		{"null", 1<<8 | 3}, {"zero", 1<<8 | 5}, {"full", 1<<8 | 7},
-		{"random", 1<<8 | 8}, {"urandom", 1<<8 | 9}, {"tty", ttyRdev},
+		{"random", 1<<8 | 8}, {"urandom", 1<<8 | 9}, {"tty", ttyRdev}, {"ptmx", ptmxRdev},
 	} {
 		if _, err := root.Mknod(d.name, vfs.CreateAttr{Mode: fs.ModeChar | 0o666, Rdev: d.rdev}); err != nil {
 			return nil, err
@@ -65,6 +73,10 @@ func New(tty TTY) (*FS, error) {
 	return f, nil
 }
 
+// PTS is the devpts whose multiplexer /dev/ptmx is: the filesystem to
+// mount on /dev/pts.
+func (f *FS) PTS() *pty.FS { return f.pts }
+
 // Root implements vfs.FileSystem.
 func (f *FS) Root() vfs.Inode { return f.root }
 
@@ -72,10 +84,12 @@ func (f *FS) Root() vfs.Inode { return f.root }
 func (f *FS) Name() string { return "devtmpfs" }
 
 // rootDir is the tmpfs root, except that /dev/tty opens the controlling
-// terminal, which is no device of fs/dev.
+// terminal and /dev/ptmx a new pseudo-terminal, which are no devices of
+// fs/dev.
 type rootDir struct {
 	vfs.Inode
 	tty TTY
+	pts *pty.FS
 }
 
 func (r *rootDir) Lookup(name string) (vfs.Inode, error) {
@@ -83,8 +97,13 @@ func (r *rootDir) Lookup(name string) (vfs.Inode, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st, err := ino.Getattr(); err == nil && st.Mode&fs.ModeTypeMask == fs.ModeChar && st.Rdev == ttyRdev {
-		return &ttyNode{Inode: ino, tty: r.tty}, nil
+	if st, err := ino.Getattr(); err == nil && st.Mode&fs.ModeTypeMask == fs.ModeChar {
+		switch st.Rdev {
+		case ttyRdev:
+			return &ttyNode{Inode: ino, tty: r.tty}, nil
+		case ptmxRdev:
+			return &ptmxNode{Inode: ino, pts: r.pts}, nil
+		}
 	}
 	return ino, nil
 }
@@ -102,6 +121,8 @@ func unwrap(ino vfs.Inode) vfs.Inode {
 	switch i := ino.(type) {
 	case *ttyNode:
 		return i.Inode
+	case *ptmxNode:
+		return i.Inode
 	case *rootDir:
 		return i.Inode
 	}
@@ -114,13 +135,47 @@ type ttyNode struct {
 	tty TTY
 }
 
+// Open gives a stand-in for the opener's controlling terminal, which
+// only the kernel knows: open(2) replaces it (core.TerminalAlias) with the
+// session's terminal, or, for the session runos started in, with the
+// terminal the TTY function opens. Used as is, it is that terminal.
 func (n *ttyNode) Open(flags fs.OpenFlags) (fs.File, error) {
-	if n.tty == nil {
-		return nil, kerr.ENXIO
+	if n.tty != nil {
+		if f, err := n.tty(); err == nil && f != nil {
+			return &ttyAlias{File: f}, nil
+		}
 	}
-	f, err := n.tty()
-	if err != nil || f == nil {
-		return nil, kerr.ENXIO
-	}
-	return f, nil
+	return &ttyAlias{File: noTTY{}}, nil
 }
+
+// ttyAlias is an open of /dev/tty not yet given to its opener.
+type ttyAlias struct{ fs.File }
+
+// Fallback hands over the terminal of the TTY function; ENXIO if there
+// is none (see tty(4)).
+func (a *ttyAlias) Fallback() (fs.File, error) {
+	if _, none := a.File.(noTTY); none {
+		return nil, kerr.ENXIO
+	}
+	return a.File, nil
+}
+
+// noTTY stands for no terminal: everything fails with ENXIO.
+type noTTY struct{}
+
+func (noTTY) Read([]byte) (int, error)           { return 0, kerr.ENXIO }
+func (noTTY) Write([]byte) (int, error)          { return 0, kerr.ENXIO }
+func (noTTY) ReadAt([]byte, int64) (int, error)  { return 0, kerr.ENXIO }
+func (noTTY) WriteAt([]byte, int64) (int, error) { return 0, kerr.ENXIO }
+func (noTTY) Seek(int64, int) (int64, error)     { return 0, kerr.ENXIO }
+func (noTTY) Stat() (fs.Stat, error)             { return fs.Stat{}, kerr.ENXIO }
+func (noTTY) Close() error                       { return nil }
+
+// ptmxNode is /dev/ptmx: each open makes a new pseudo-terminal pair and
+// gives its master (see ptmx(4)).
+type ptmxNode struct {
+	vfs.Inode
+	pts *pty.FS
+}
+
+func (n *ptmxNode) Open(flags fs.OpenFlags) (fs.File, error) { return n.pts.OpenMaster() }

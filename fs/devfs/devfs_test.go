@@ -1,9 +1,11 @@
 package devfs
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/pty"
 	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
 )
@@ -63,15 +65,51 @@ func TestLinksAndDirs(t *testing.T) {
 	}
 }
 
+// TestTTY checks /dev/tty: the open gives a stand-in that open(2)
+// replaces with the opener's controlling terminal (core.TerminalAlias),
+// falling back on the TTY function's terminal.
 func TestTTY(t *testing.T) {
+	type alias interface{ Fallback() (fs.File, error) }
 	v, ctx := newDev(t, nil)
-	if _, _, err := v.OpenAt(ctx, v.Root(), "/tty", fs.OpenFlags{Read: true}, 0); err != kerr.ENXIO {
-		t.Errorf("no terminal: %v, want ENXIO", err)
+	f, _, err := v.OpenAt(ctx, v.Root(), "/tty", fs.OpenFlags{Read: true}, 0)
+	a, ok := f.(alias)
+	if err != nil || !ok {
+		t.Fatalf("open /tty = %T, %v; want a stand-in for the controlling terminal", f, err)
+	}
+	if _, err := a.Fallback(); err != kerr.ENXIO {
+		t.Errorf("no terminal: fallback %v, want ENXIO", err)
+	}
+	if _, err := f.Read(make([]byte, 1)); err != kerr.ENXIO {
+		t.Errorf("no terminal: read %v, want ENXIO", err)
 	}
 	opened := false
 	v, ctx = newDev(t, func() (fs.File, error) { opened = true; return nil, kerr.ENXIO })
 	v.OpenAt(ctx, v.Root(), "/tty", fs.OpenFlags{Read: true}, 0)
 	if !opened {
 		t.Error("/dev/tty did not ask for the controlling terminal")
+	}
+}
+
+// TestPTMX checks that each open of /dev/ptmx makes a new pair, named
+// in the devpts the FS hands over for /dev/pts.
+func TestPTMX(t *testing.T) {
+	d, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := vfs.New(d, vfs.MountOptions{})
+	ctx := &vfs.Context{Creds: vfs.Root}
+	for want := 0; want < 2; want++ {
+		f, _, err := v.OpenAt(ctx, v.Root(), "/ptmx", fs.OpenFlags{Read: true, Write: true}, 0)
+		m, ok := f.(*pty.Master)
+		if err != nil || !ok {
+			t.Fatalf("open /ptmx = %T, %v; want a master", f, err)
+		}
+		if m.Index() != want {
+			t.Errorf("pair %d, want %d", m.Index(), want)
+		}
+		if _, err := d.PTS().Root().Lookup(strconv.Itoa(want)); err != nil {
+			t.Errorf("/dev/pts/%d: %v", want, err)
+		}
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/runos-project/runos/kernel/kerr"
 )
 
-// File is an open host file beneath a Root, read-only. Its position is
+// File is an open host file beneath a Root (read-only) or a Bind
+// (writable when opened for writing). Its position is
 // the host descriptor's own offset, so the open file description that
 // holds the File (shared by dup and fork) shares it too.
 //
@@ -17,7 +18,8 @@ import (
 // returns a short count at end of file; a mapping's reader zero-fills the
 // rest of the page.
 type File struct {
-	fd int
+	fd       int
+	writable bool // opened for writing: Write and WriteAt reach the host
 	// closed makes Close idempotent-safe: a second Close is EBADF, not a
 	// close of whatever host descriptor reused the number.
 	closed atomic.Bool
@@ -72,12 +74,43 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 	return total, nil
 }
 
-// Write fails: the file was opened read-only (the filesystem is read-only
-// for now), and write(2) on such a descriptor is EBADF.
-func (f *File) Write(p []byte) (int, error) { return 0, kerr.EBADF }
+// Write writes at the current position (or at the end, with O_APPEND).
+// A file opened read-only gives EBADF, as write(2) does.
+func (f *File) Write(p []byte) (int, error) {
+	if f.closed.Load() || !f.writable {
+		return 0, kerr.EBADF
+	}
+	for {
+		n, err := unix.Write(f.fd, p)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, FromErrno(err)
+		}
+		return n, nil
+	}
+}
 
-// WriteAt fails like Write.
-func (f *File) WriteAt(p []byte, off int64) (int, error) { return 0, kerr.EBADF }
+// WriteAt is pwrite(2); as on Linux, O_APPEND makes it append anyway.
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
+	if f.closed.Load() || !f.writable {
+		return 0, kerr.EBADF
+	}
+	if off < 0 {
+		return 0, kerr.EINVAL
+	}
+	for {
+		n, err := unix.Pwrite(f.fd, p, off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, FromErrno(err)
+		}
+		return n, nil
+	}
+}
 
 // Seek is lseek(2) on the host descriptor, so SEEK_DATA/SEEK_HOLE (3, 4)
 // work too.

@@ -1,7 +1,8 @@
 // Package host is the passthrough filesystem: files of a host directory
-// that serves as the sandbox's root. It owns one thing, resolving guest
-// paths to host files without ever leaving that directory, and it is
-// read-only for now.
+// that serves as the sandbox's root (Root, read-only, beneath an overlay)
+// or that is passed through at a mount point (Bind, read-only or
+// writable). It owns one thing, reaching host files from guest names
+// without ever leaving that directory.
 //
 // Every lookup is a single openat2(2) beneath the root's descriptor with
 // RESOLVE_IN_ROOT, so the host kernel resolves the whole path as if the
@@ -261,16 +262,20 @@ func (r *Root) lookupDir(guestPath string) (fs.Stat, error) {
 // reopen turns the O_PATH descriptor of an inspected file into a readable
 // one for the very same inode, through its /proc/self/fd entry: opening
 // the path again could find a different file if the host tree changed.
-func reopen(pfd int, typ uint32) (*File, error) {
-	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY
+func reopen(pfd int, typ uint32) (*File, error) { return reopenAs(pfd, typ, unix.O_RDONLY) }
+
+// reopenAs is reopen with the access mode (and O_APPEND) in flags; a
+// File opened for writing writes to the host.
+func reopenAs(pfd int, typ uint32, flags int) (*File, error) {
+	flags |= unix.O_CLOEXEC | unix.O_NOCTTY
 	switch typ {
 	case fs.ModeChar, fs.ModeBlock:
 		return nil, kerr.EACCES // nodev: see the package comment
 	case fs.ModeDir:
 		flags |= unix.O_DIRECTORY
 	case fs.ModeFIFO:
-		// Opening a FIFO for reading blocks until a writer appears
-		// (fifo(7)); the kernel goroutine must not block in open.
+		// Opening a FIFO blocks until the other end appears (fifo(7));
+		// the kernel goroutine must not block in open.
 		flags |= unix.O_NONBLOCK
 	}
 	proc := "/proc/self/fd/" + strconv.Itoa(pfd)
@@ -294,5 +299,5 @@ func reopen(pfd int, typ uint32) (*File, error) {
 			return nil, FromErrno(err)
 		}
 	}
-	return &File{fd: fd}, nil
+	return &File{fd: fd, writable: flags&(unix.O_WRONLY|unix.O_RDWR) != 0}, nil
 }

@@ -3,10 +3,11 @@
 // while a descriptor or mapping holds it, and its seals (the "File
 // sealing" section of memfd_create(2), fcntl(2) F_ADD_SEALS).
 //
-// mmap of a memfd reads its bytes through ReadAt like any file: a
-// MAP_PRIVATE mapping is exact, but a MAP_SHARED one is a copy that is not
-// coherent with later write(2)s (that needs the page cache of the files
-// issue), and F_SEAL_WRITE cannot see writable shared mappings.
+// The bytes live in an mm.PageCache, which every mapping of the memfd
+// maps, so MAP_SHARED mappings (in any process) and read(2)/write(2) see
+// each other, as on Linux. F_SEAL_WRITE does not yet refuse to be added
+// while writable shared mappings exist (Linux's EBUSY); mmap refuses new
+// ones once the seal is set.
 package memfd
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/mm"
 )
 
 // Seals, as fcntl(2) numbers them (F_SEAL_*).
@@ -45,11 +47,13 @@ const maxSize = 1 << 34
 
 // File is one memfd. The file position lives here: a memfd has a single
 // open file description (it cannot be reopened by path here).
+//
+// Lock order: File.mu, then the page cache's (see mm.PageCache).
 type File struct {
 	Name string
 
 	mu    sync.Mutex
-	data  []byte
+	data  mm.PageCache
 	pos   int64
 	seals int
 	ino   uint64
@@ -97,16 +101,16 @@ func (f *File) AddSeals(s int) error {
 	return nil
 }
 
+var _ mm.CachedFile = (*File)(nil)
+
+// PageCache implements mm.CachedFile: mappings of the memfd map its pages.
+func (f *File) PageCache() *mm.PageCache { return &f.data }
+
 func (f *File) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, kerr.EINVAL
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if off >= int64(len(f.data)) {
-		return 0, nil
-	}
-	return copy(p, f.data[off:]), nil
+	return f.data.ReadAt(p, off), nil
 }
 
 func (f *File) Read(p []byte) (int, error) {
@@ -127,16 +131,15 @@ func (f *File) writeLocked(p []byte, off int64) (int, error) {
 		return 0, kerr.EPERM
 	}
 	end := off + int64(len(p))
-	if end > int64(len(f.data)) {
+	if end > f.data.Size() {
 		if f.seals&SealGrow != 0 {
 			return 0, kerr.EPERM
 		}
 		if end > maxSize {
 			return 0, kerr.EFBIG
 		}
-		f.data = append(f.data, make([]byte, end-int64(len(f.data)))...)
 	}
-	copy(f.data[off:], p)
+	f.data.WriteAt(p, off)
 	f.times = now()
 	return len(p), nil
 }
@@ -169,15 +172,13 @@ func (f *File) Truncate(size int64) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	cur := int64(len(f.data))
-	switch {
-	case size < cur && f.seals&SealShrink != 0, size > cur && f.seals&SealGrow != 0:
+	cur := f.data.Size()
+	if size < cur && f.seals&SealShrink != 0 || size > cur && f.seals&SealGrow != 0 {
 		return kerr.EPERM
-	case size < cur:
-		f.data = f.data[:size:size]
-	case size > cur:
-		f.data = append(f.data, make([]byte, size-cur)...)
 	}
+	// Shrinking unmaps the pages beyond the new end from every mapping
+	// (File.mu comes before the mm's locks).
+	f.data.Truncate(size)
 	f.times = now()
 	return nil
 }
@@ -191,7 +192,7 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 	case 1:
 		base = f.pos
 	case 2:
-		base = int64(len(f.data))
+		base = f.data.Size()
 	default:
 		return 0, kerr.EINVAL
 	}
@@ -206,10 +207,9 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 func (f *File) Stat() (fs.Stat, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	size := int64(len(f.data))
 	return fs.Stat{
 		Dev: dev, Ino: f.ino, Mode: fs.ModeRegular | 0o777, Nlink: 1,
-		Size: size, Blksize: 4096, Blocks: (size + 511) / 512,
+		Size: f.data.Size(), Blksize: 4096, Blocks: f.data.Pages() * (4096 / 512),
 		Atime: f.times, Mtime: f.times, Ctime: f.times,
 	}, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/runos-project/runos/fs/tmpfs"
 	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/mm"
 )
 
 const opaqueXattr = "trusted.overlay.opaque"
@@ -245,6 +246,10 @@ type originFile struct {
 }
 
 func (f *originFile) Stat() (fs.Stat, error) { return f.n.Getattr() }
+
+// PageCache implements mm.CachedFile with the upper (tmpfs) file's cache,
+// so mappings of a copied-up file share its pages like any tmpfs file's.
+func (f *originFile) PageCache() *mm.PageCache { return f.File.(mm.CachedFile).PageCache() }
 
 // Allocate forwards fallocate(2) to the upper file.
 func (f *originFile) Allocate(mode vfs.AllocMode, off, length int64) error {

@@ -94,6 +94,13 @@ func (n *fdLinkNode) Jump() (*vfs.Dentry, error) {
 	// closing the descriptor in between (another thread, in the same
 	// instant) could make a reference to a closed file.
 	d.DecRef()
+	// A descriptor opened by name jumps to that dentry, so the walk goes
+	// on beneath an O_PATH directory and chmod or open act on the file
+	// itself, with an offset of their own, as on Linux. Pipes, sockets
+	// and terminals with no name jump to the open file.
+	if dent, ok := d.Dentry.(*vfs.Dentry); ok && dent != nil {
+		return dent, nil
+	}
 	return vfs.OpenFileDentry(n.fs.mountRoot, &openFileNode{d: d}, strconv.Itoa(n.num)), nil
 }
 

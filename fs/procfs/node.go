@@ -76,8 +76,15 @@ func (n *node) Getattr() (fs.Stat, error) {
 	return st, nil
 }
 
-// Setattr implements vfs.Inode: nothing in procfs changes attributes.
-func (n *node) Setattr(*vfs.SetAttr) error { return kerr.EPERM }
+// Setattr implements vfs.Inode: nothing in procfs changes attributes,
+// but the O_TRUNC of a shell's `echo x > /proc/sys/...` is accepted on
+// a writable file and does nothing, as on Linux.
+func (n *node) Setattr(a *vfs.SetAttr) error {
+	if a.Mask == vfs.AttrSize && n.write != nil {
+		return nil
+	}
+	return kerr.EPERM
+}
 
 // Lookup implements vfs.Inode.
 func (n *node) Lookup(name string) (vfs.Inode, error) {
@@ -96,10 +103,14 @@ func (n *node) Lookup(name string) (vfs.Inode, error) {
 }
 
 // Nothing can be created or removed in procfs.
-func (n *node) Create(string, vfs.CreateAttr) (vfs.Inode, error)        { return nil, kerr.ENOENT }
-func (n *node) Mkdir(string, vfs.CreateAttr) (vfs.Inode, error)         { return nil, kerr.ENOENT }
-func (n *node) Mknod(string, vfs.CreateAttr) (vfs.Inode, error)         { return nil, kerr.ENOENT }
-func (n *node) Link(string, vfs.Inode) error                            { return kerr.EPERM }
+func (n *node) Create(string, vfs.CreateAttr) (vfs.Inode, error) { return nil, kerr.ENOENT }
+func (n *node) Mkdir(string, vfs.CreateAttr) (vfs.Inode, error)  { return nil, kerr.ENOENT }
+func (n *node) Mknod(string, vfs.CreateAttr) (vfs.Inode, error)  { return nil, kerr.ENOENT }
+func (n *node) Link(string, vfs.Inode) error                     { return kerr.EPERM }
+
+// NewNameError implements vfs.FixedNames: procfs's lookup of a name it
+// does not have fails with ENOENT, so creating one does too.
+func (n *node) NewNameError() error                                     { return kerr.ENOENT }
 func (n *node) Unlink(string) error                                     { return kerr.EPERM }
 func (n *node) Rmdir(string) error                                      { return kerr.EPERM }
 func (n *node) Rename(string, vfs.Inode, string, vfs.RenameFlags) error { return kerr.EPERM }

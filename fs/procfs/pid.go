@@ -50,27 +50,26 @@ func (f *FS) gen(pid, tid int, format func(p *Process, t *Thread) string) func()
 
 // pidDir lists the files of a process (proc(5), /proc/pid).
 func (f *FS) pidDir(dir string, pid, tid int) []entry {
-	link := func(name string, target func(p *Process) string) entry {
-		return f.linkEntry(dir, name, pid, tid, func() (string, error) {
-			p, err := f.process(pid)
-			if err != nil {
-				return "", err
-			}
-			return target(p), nil
-		})
-	}
 	ents := []entry{
+		f.fileEntry(dir, "auxv", pid, tid, 0o400, f.auxv(pid)),
 		f.fileEntry(dir, "cmdline", pid, tid, 0o444, f.memory(pid, false)),
 		f.fileEntry(dir, "comm", pid, tid, 0o644, f.gen(pid, tid, func(p *Process, t *Thread) string { return t.Comm + "\n" })),
-		link("cwd", func(p *Process) string { return p.Cwd }),
+		f.magicEntry(dir, "cwd", pid, tid, func(p *Process) string { return p.Cwd }, func(p *Process) *vfs.Dentry { return p.CwdDentry }),
 		f.fileEntry(dir, "environ", pid, tid, 0o400, f.memory(pid, true)),
-		link("exe", func(p *Process) string { return p.Exe }),
+		f.magicEntry(dir, "exe", pid, tid, func(p *Process) string { return p.Exe }, func(p *Process) *vfs.Dentry { return p.ExeDentry }),
 		f.dirEntry(dir, "fd", pid, tid, func() []entry { return f.fdDir(dir+"/fd", pid, tid) }),
 		f.dirEntry(dir, "fdinfo", pid, tid, func() []entry { return f.fdinfoDir(dir+"/fdinfo", pid, tid) }),
 		f.fileEntry(dir, "limits", pid, tid, 0o444, f.gen(pid, tid, f.limits)),
 		f.fileEntry(dir, "maps", pid, tid, 0o444, f.gen(pid, tid, maps)),
+		f.fileEntry(dir, "mountinfo", pid, tid, 0o444, f.gen(pid, tid, f.mountinfo)),
 		f.fileEntry(dir, "mounts", pid, tid, 0o444, f.gen(pid, tid, f.mounts)),
-		link("root", func(p *Process) string { return "/" }),
+		f.magicEntry(dir, "root", pid, tid, func(p *Process) string {
+			if p.Root == "" {
+				return "/"
+			}
+			return p.Root
+		}, func(p *Process) *vfs.Dentry { return p.RootDentry }),
+		f.fileEntry(dir, "smaps", pid, tid, 0o444, f.gen(pid, tid, smaps)),
 		f.fileEntry(dir, "stat", pid, tid, 0o444, f.gen(pid, tid, stat)),
 		f.fileEntry(dir, "statm", pid, tid, 0o444, f.gen(pid, tid, statm)),
 		f.fileEntry(dir, "status", pid, tid, 0o444, f.gen(pid, tid, status)),

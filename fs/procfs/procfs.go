@@ -39,15 +39,19 @@ type Source interface {
 
 // System is the sandbox-wide information.
 type System struct {
-	Boot     time.Time              // when the sandbox started (/proc/stat's btime, uptime)
-	Hostname func() string          // /proc/sys/kernel/hostname
-	Release  string                 // uname's release (/proc/sys/kernel/osrelease)
-	Version  string                 // uname's version
-	CPUInfo  []byte                 // /proc/cpuinfo, the host's
-	NumCPU   int                    // CPUs the guest may use
-	MemInfo  func() []byte          // /proc/meminfo
-	Mounts   func() []Mount         // /proc/mounts and /proc/pid/mounts
-	Limits   func(*Process) []Limit // /proc/pid/limits, in the ABI's order
+	Boot     time.Time     // when the sandbox started (/proc/stat's btime, uptime)
+	Hostname func() string // /proc/sys/kernel/hostname
+	// Domainname is /proc/sys/kernel/domainname; SetHostname and
+	// SetDomainname, when set, take what root writes to the two files.
+	Domainname                 func() string
+	SetHostname, SetDomainname func(string)
+	Release                    string                 // uname's release (/proc/sys/kernel/osrelease)
+	Version                    string                 // uname's version
+	CPUInfo                    []byte                 // /proc/cpuinfo, the host's
+	NumCPU                     int                    // CPUs the guest may use
+	MemInfo                    func() []byte          // /proc/meminfo
+	Mounts                     func() []Mount         // /proc/mounts and /proc/pid/mounts
+	Limits                     func(*Process) []Limit // /proc/pid/limits, in the ABI's order
 }
 
 // Mount is one line of /proc/mounts.
@@ -72,16 +76,24 @@ type Process struct {
 	State                byte // R, S, T or Z (proc(5), /proc/pid/stat field 3)
 	Threads              []Thread
 	Cwd, Exe             string
-	UID, GID             [4]uint32 // real, effective, saved, filesystem
-	Groups               []uint32
-	Umask                uint32
-	FDs                  []FD
-	FDLimit              int
-	UTime, STime         time.Duration
-	ExitSignal           int
+	Root                 string // the root directory (chroot(2)); "" is "/"
+	// CwdDentry, RootDentry and ExeDentry are where /proc/pid/cwd, root
+	// and exe jump to; nil makes the link an ordinary symlink to its path.
+	CwdDentry, RootDentry, ExeDentry *vfs.Dentry
+	UID, GID                         [4]uint32 // real, effective, saved, filesystem
+	Groups                           []uint32
+	Umask                            uint32
+	FDs                              []FD
+	FDLimit                          int
+	UTime, STime                     time.Duration
+	ExitSignal                       int
 	// ArgStart..EnvEnd are where the argument and environment strings
 	// lie in the process's memory.
 	ArgStart, ArgEnd, EnvStart, EnvEnd uintptr
+
+	// Auxv is the auxiliary vector exec gave the program, in the ABI's
+	// binary layout (/proc/pid/auxv).
+	Auxv []byte
 
 	// Maps lists the memory mappings (nil for a zombie).
 	Maps func() []Map
@@ -115,6 +127,7 @@ type Map struct {
 	Read, Write, Exec, Shared bool
 	Offset                    uint64
 	Name                      string // a path, "[stack]", "[heap]", or ""
+	GrowsDown                 bool   // a stack (smaps's VmFlags "gd")
 	Resident                  int    // pages backed now
 }
 

@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -139,11 +140,8 @@ func (f *FS) stat() ([]byte, error) {
 // proc_sys_kernel(5), proc_sys_vm(5), proc_sys_fs(5)).
 func (f *FS) sysDir() []entry {
 	kernel := []entry{
-		{name: "hostname", typ: fs.ModeRegular, make: func() vfs.Inode {
-			return f.file("/sys/kernel/hostname", 0, 0, 0o644, func() ([]byte, error) {
-				return []byte(f.sys.Hostname() + "\n"), nil
-			})
-		}},
+		f.utsEntry("hostname", f.sys.Hostname, f.sys.SetHostname),
+		f.utsEntry("domainname", f.sys.Domainname, f.sys.SetDomainname),
 		f.fileEntry("/sys/kernel", "ostype", 0, 0, 0o444, text("Linux\n")),
 		f.fileEntry("/sys/kernel", "osrelease", 0, 0, 0o444, text(f.sys.Release+"\n")),
 		f.fileEntry("/sys/kernel", "pid_max", 0, 0, 0o644, text("4194304\n")),
@@ -161,3 +159,32 @@ func (f *FS) sysDir() []entry {
 		f.dirEntry("/sys", "vm", 0, 0, func() []entry { return vm }),
 	}
 }
+
+// utsEntry is /proc/sys/kernel/hostname or domainname: the name and a
+// newline; root may write a new one (proc_sys_kernel(5)), which ends at
+// the first newline and is cut to 64 bytes, as Linux's proc_dostring
+// does.
+func (f *FS) utsEntry(name string, get func() string, set func(string)) entry {
+	return entry{name: name, typ: fs.ModeRegular, make: func() vfs.Inode {
+		n := f.file("/sys/kernel/"+name, 0, 0, 0o644, func() ([]byte, error) {
+			v := "(none)"
+			if get != nil {
+				v = get()
+			}
+			return []byte(v + "\n"), nil
+		})
+		if set != nil {
+			n.write = func(b []byte) error {
+				if i := bytes.IndexByte(b, '\n'); i >= 0 {
+					b = b[:i]
+				}
+				set(string(b[:min(len(b), utsNameMax)]))
+				return nil
+			}
+		}
+		return n
+	}}
+}
+
+// utsNameMax is the longest host or domain name (__NEW_UTS_LEN).
+const utsNameMax = 64

@@ -6,90 +6,21 @@ import (
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/mm"
 )
 
 const pageSize = 4096
 
-// fileData is a regular file's contents: pages allocated on first write,
-// so a file may be sparse; a missing page reads as zeros (a hole).
+// fileData is a regular file's contents: its page cache, which holds the
+// only copy of the data (pages allocated on first write, so a file may be
+// sparse) and which every mapping of the file maps, so read(2), write(2)
+// and MAP_SHARED mappings all see each other (see mm.PageCache). The
+// cache has its own lock, taken after FS.mu.
 type fileData struct {
-	size  int64
-	pages map[int64]*[pageSize]byte
+	mm.PageCache
 }
 
-func (d *fileData) readAt(p []byte, off int64) int {
-	if off >= d.size {
-		return 0
-	}
-	p = p[:min(int64(len(p)), d.size-off)]
-	for done := 0; done < len(p); {
-		pos := off + int64(done)
-		idx, in := pos/pageSize, int(pos%pageSize)
-		var n int
-		if pg := d.pages[idx]; pg != nil {
-			n = copy(p[done:], pg[in:])
-		} else {
-			n = len(clear0(p[done:min(len(p), done+pageSize-in)]))
-		}
-		done += n
-	}
-	return len(p)
-}
-
-func clear0(b []byte) []byte {
-	clear(b)
-	return b
-}
-
-func (d *fileData) page(idx int64) *[pageSize]byte {
-	if d.pages == nil {
-		d.pages = map[int64]*[pageSize]byte{}
-	}
-	pg := d.pages[idx]
-	if pg == nil {
-		pg = new([pageSize]byte)
-		d.pages[idx] = pg
-	}
-	return pg
-}
-
-func (d *fileData) writeAt(p []byte, off int64) {
-	for done := 0; done < len(p); {
-		pos := off + int64(done)
-		done += copy(d.page(pos / pageSize)[pos%pageSize:], p[done:])
-	}
-	d.size = max(d.size, off+int64(len(p)))
-}
-
-// zero makes [off, end) read as zeros, dropping whole pages.
-func (d *fileData) zero(off, end int64) {
-	for pos := off; pos < end; {
-		idx, in := pos/pageSize, pos%pageSize
-		n := min(pageSize-in, end-pos)
-		if pg := d.pages[idx]; pg != nil {
-			if n == pageSize {
-				delete(d.pages, idx)
-			} else {
-				clear(pg[in : in+n])
-			}
-		}
-		pos += n
-	}
-}
-
-func (d *fileData) truncate(size int64) {
-	if size < d.size {
-		for idx := range d.pages {
-			if idx*pageSize >= size {
-				delete(d.pages, idx)
-			}
-		}
-		if pg := d.pages[size/pageSize]; pg != nil {
-			clear(pg[size%pageSize:])
-		}
-	}
-	d.size = size
-}
+func (d *fileData) truncate(size int64) { d.Truncate(size) }
 
 // regularFile is an open regular file.
 type regularFile struct {
@@ -100,7 +31,13 @@ type regularFile struct {
 	pos int64
 }
 
-var _ vfs.Allocator = (*regularFile)(nil)
+var (
+	_ vfs.Allocator = (*regularFile)(nil)
+	_ mm.CachedFile = (*regularFile)(nil)
+)
+
+// PageCache implements mm.CachedFile: mappings of the file map its pages.
+func (f *regularFile) PageCache() *mm.PageCache { return &f.n.data.PageCache }
 
 func (f *regularFile) Read(p []byte) (int, error) {
 	f.mu.Lock()
@@ -119,7 +56,7 @@ func (f *regularFile) ReadAt(p []byte, off int64) (int, error) {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
 	n.touchAtimeLocked()
-	return n.data.readAt(p, off), nil
+	return n.data.ReadAt(p, off), nil
 }
 
 // Write writes at the position, or at the end with O_APPEND, which is
@@ -152,7 +89,7 @@ func (f *regularFile) write(p []byte, off int64, appending bool) (int64, error) 
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
 	if appending {
-		off = n.data.size
+		off = n.data.Size()
 	}
 	if len(p) == 0 {
 		return off, nil
@@ -160,7 +97,7 @@ func (f *regularFile) write(p []byte, off int64, appending bool) (int64, error) 
 	if off+int64(len(p)) > MaxFileSize {
 		return off, kerr.EFBIG
 	}
-	n.data.writeAt(p, off)
+	n.data.WriteAt(p, off)
 	now := n.fs.Now()
 	n.mtime, n.ctime = now, now
 	// Writing drops set-user-ID and set-group-ID, as a non-root writer's
@@ -181,7 +118,7 @@ func (f *regularFile) Seek(off int64, whence int) (int64, error) {
 	defer f.mu.Unlock()
 	n := f.n
 	n.fs.mu.Lock()
-	size := n.data.size
+	size := n.data.Size()
 	var pos int64
 	switch whence {
 	case 0:
@@ -196,7 +133,7 @@ func (f *regularFile) Seek(off int64, whence int) (int64, error) {
 			return 0, kerr.ENXIO
 		}
 		pos = off
-		for pos < size && (n.data.pages[pos/pageSize] != nil) != (whence == 3) {
+		for pos < size && n.data.HasPage(pos) != (whence == 3) {
 			pos = (pos/pageSize + 1) * pageSize
 		}
 		if pos >= size {
@@ -238,17 +175,12 @@ func (f *regularFile) Allocate(mode vfs.AllocMode, off, length int64) error {
 	defer n.fs.mu.Unlock()
 	switch {
 	case mode&vfs.AllocPunchHole != 0:
-		n.data.zero(off, min(end, n.data.size))
+		n.data.Zero(off, end)
 	case mode&vfs.AllocZeroRange != 0:
-		n.data.zero(off, min(end, n.data.size))
+		n.data.Zero(off, end)
 		fallthrough
 	default:
-		for idx := off / pageSize; idx*pageSize < end; idx++ {
-			n.data.page(idx)
-		}
-		if mode&vfs.AllocKeepSize == 0 && end > n.data.size {
-			n.data.size = end
-		}
+		n.data.Allocate(off, end, mode&vfs.AllocKeepSize != 0)
 	}
 	now := n.fs.Now()
 	if mode&(vfs.AllocPunchHole|vfs.AllocZeroRange) != 0 || mode&vfs.AllocKeepSize == 0 {

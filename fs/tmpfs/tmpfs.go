@@ -6,8 +6,9 @@
 // does resolution and permission checks.
 //
 // Locking: one mutex per filesystem (FS.mu) guards every inode's
-// metadata, directory entries and file pages. An open file's position
-// has its own mutex, taken before FS.mu.
+// metadata and directory entries. A regular file's pages are its
+// mm.PageCache (file.go), whose lock is taken after FS.mu. An open
+// file's position has its own mutex, taken before FS.mu.
 package tmpfs
 
 import (
@@ -117,8 +118,8 @@ func (n *inode) statLocked() fs.Stat {
 		GID: n.gid, Rdev: n.rdev, Blksize: pageSize, Atime: n.atime, Mtime: n.mtime, Ctime: n.ctime}
 	switch n.typ() {
 	case fs.ModeRegular:
-		st.Size = n.data.size
-		st.Blocks = int64(len(n.data.pages)) * (pageSize / 512)
+		st.Size = n.data.Size()
+		st.Blocks = n.data.Pages() * (pageSize / 512)
 	case fs.ModeDir:
 		// tmpfs reports a directory's size as a count of its entries.
 		st.Size = int64(len(n.dir.entries)+2) * 20

@@ -25,7 +25,11 @@ func (v *VFS) setattrAt(ctx *Context, start *Dentry, path string, flags AtFlags,
 	if d.mnt.readOnly {
 		return kerr.EROFS
 	}
-	return d.inode.Setattr(a)
+	if err := d.inode.Setattr(a); err != nil {
+		return err
+	}
+	v.notifyFile(attrEvent(a), d, isDir(st))
+	return nil
 }
 
 // Chmod is fchmodat(2) (and fchmod with AtEmptyPath). Only the owner or
@@ -40,7 +44,7 @@ func (v *VFS) Chmod(ctx *Context, start *Dentry, path string, mode uint32, flags
 			return nil, kerr.EOPNOTSUPP // Linux cannot chmod a symlink
 		}
 		mode &= 0o7777
-		if !c.privileged() && !c.inGroup(st.GID) {
+		if !c.Capable(CapFsetid) && !c.inGroup(st.GID) {
 			mode &^= 0o2000
 		}
 		return &SetAttr{Mask: AttrMode, Mode: mode}, nil
@@ -55,14 +59,14 @@ func (v *VFS) Chown(ctx *Context, start *Dentry, path string, uid, gid uint32, f
 	return v.setattrAt(ctx, start, path, flags, func(c *Creds, st fs.Stat) (*SetAttr, error) {
 		a := &SetAttr{}
 		if uid != NoID {
-			if uid != st.UID && !c.privileged() {
+			if uid != st.UID && !c.Capable(CapChown) {
 				return nil, kerr.EPERM
 			}
 			a.Mask |= AttrUID
 			a.UID = uid
 		}
 		if gid != NoID {
-			if !c.privileged() && (c.UID != st.UID || gid != st.GID && !c.inGroup(gid)) {
+			if !c.Capable(CapChown) && (c.UID != st.UID || gid != st.GID && !c.inGroup(gid)) {
 				return nil, kerr.EPERM
 			}
 			a.Mask |= AttrGID
@@ -115,7 +119,11 @@ func (v *VFS) TruncateFile(d *Dentry, size int64) error {
 	if fileType(st.Mode) != fs.ModeRegular {
 		return kerr.EINVAL
 	}
-	return d.inode.Setattr(&SetAttr{Mask: AttrSize, Size: size})
+	if err := d.inode.Setattr(&SetAttr{Mask: AttrSize, Size: size}); err != nil {
+		return err
+	}
+	v.notifyFile(EventModify, d, false)
+	return nil
 }
 
 // Utimens is utimensat(2). a carries AttrAtime/AttrMtime with times or
@@ -181,7 +189,7 @@ func (v *VFS) xattrTarget(ctx *Context, start *Dentry, path, name string, write 
 			return nil, err
 		}
 	case strings.HasPrefix(name, "trusted."):
-		if !c.privileged() {
+		if !c.Capable(CapSysAdmin) {
 			if write {
 				return nil, kerr.EPERM
 			}
@@ -239,7 +247,7 @@ func (v *VFS) Listxattr(ctx *Context, start *Dentry, path string, flags AtFlags)
 	}
 	out := names[:0:0]
 	for _, n := range names {
-		if strings.HasPrefix(n, "trusted.") && !credsOf(ctx).privileged() {
+		if strings.HasPrefix(n, "trusted.") && !credsOf(ctx).Capable(CapSysAdmin) {
 			continue
 		}
 		out = append(out, n)

@@ -17,7 +17,9 @@ type Dentry struct {
 	mnt   *Mount
 
 	// name, parent, mounted and deleted change only under VFS.mu held
-	// for writing; readers hold it for reading.
+	// for writing; readers hold it for reading. name, parent and deleted
+	// change under nameMu too, so that PathOf can read them without
+	// VFS.mu (see nameMu).
 	name    string
 	parent  *Dentry // nil for the root of a mount
 	mounted *Mount  // the mount stacked on this directory, if any
@@ -32,6 +34,13 @@ func (d *Dentry) Inode() Inode { return d.inode }
 
 // Name returns the dentry's last path component ("" for a mount root).
 func (d *Dentry) Name() string { return d.name }
+
+// nameMu guards every dentry's name, parent and deleted flag for readers
+// that do not hold VFS.mu: PathOf, which procfs calls (for
+// /proc/pid/cwd, root and fd) from inside a path walk that already holds
+// VFS.mu for reading, where taking it again could deadlock behind a
+// waiting writer. It is a leaf lock: nothing is taken while holding it.
+var nameMu sync.RWMutex
 
 // lookup returns the cached child called name, asking the filesystem on
 // a miss. It does not cross mounts.
@@ -70,7 +79,9 @@ func (d *Dentry) remove(name string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if c, ok := d.children[name]; ok {
+		nameMu.Lock()
 		c.deleted = true
+		nameMu.Unlock()
 		delete(d.children, name)
 	}
 }
@@ -90,7 +101,9 @@ func (c *Dentry) move(newParent *Dentry, newName string) {
 	}
 	newParent.children[newName] = c
 	newParent.mu.Unlock()
+	nameMu.Lock()
 	c.parent, c.name = newParent, newName
+	nameMu.Unlock()
 }
 
 // isAncestor reports whether a is d or one of d's ancestors, within d's
@@ -142,4 +155,12 @@ func pathOf(root, d *Dentry) string {
 		b.WriteString(" (deleted)")
 	}
 	return b.String()
+}
+
+// Deleted reports whether the name was removed (unlink, rmdir, or
+// replaced by a rename): getcwd(2) fails with ENOENT in such a directory.
+func (d *Dentry) Deleted() bool {
+	nameMu.RLock()
+	defer nameMu.RUnlock()
+	return d.deleted
 }

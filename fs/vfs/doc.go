@@ -12,5 +12,5 @@
 // dentry to start from (the cwd's or a directory descriptor's).
 //
 // Lock order: VFS.mu (the namespace lock) → Dentry.mu → a filesystem's
-// own locks.
+// own locks. nameMu (dentry.go) is a leaf, taken alone.
 package vfs

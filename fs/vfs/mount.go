@@ -2,7 +2,9 @@ package vfs
 
 import (
 	"sync"
+	"sync/atomic"
 
+	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/kerr"
 )
 
@@ -14,6 +16,7 @@ type Mount struct {
 	parent   *Mount  // nil for the root mount
 	point    *Dentry // the directory this mount covers, in parent
 	readOnly bool
+	flags    fs.MountFlags // the other options, for statfs(2)
 }
 
 // FileSystem returns the mounted filesystem.
@@ -25,6 +28,9 @@ func (m *Mount) ReadOnly() bool { return m.readOnly }
 // MountOptions are how a filesystem is attached.
 type MountOptions struct {
 	ReadOnly bool
+	// Flags are nosuid, nodev, noexec and the atime options, which
+	// statfs(2) reports; the VFS does not enforce them yet.
+	Flags fs.MountFlags
 }
 
 // VFS is a sandbox's file namespace: the mount table and the dentry tree.
@@ -38,11 +44,13 @@ type MountOptions struct {
 type VFS struct {
 	mu   sync.RWMutex
 	root *Mount
+	// notifier hears of changes (notify.go); nil until installed.
+	notifier atomic.Pointer[notifierBox]
 }
 
 // New makes a namespace whose root is rootfs.
 func New(rootfs FileSystem, opts MountOptions) *VFS {
-	m := &Mount{fsys: rootfs, readOnly: opts.ReadOnly}
+	m := &Mount{fsys: rootfs, readOnly: opts.ReadOnly, flags: opts.Flags}
 	m.root = &Dentry{inode: rootfs.Root(), mnt: m}
 	return &VFS{root: m}
 }
@@ -64,13 +72,19 @@ func (v *VFS) Mount(ctx *Context, start *Dentry, path string, fsys FileSystem, o
 	if err != nil {
 		return err
 	}
-	if !isDir(st) {
+	rst, err := fsys.Root().Getattr()
+	if err != nil {
+		return err
+	}
+	// A directory mounts on a directory; a single file (a bind mount of
+	// one file) on a non-directory. See mount(2), ENOTDIR.
+	if isDir(st) != isDir(rst) {
 		return kerr.ENOTDIR
 	}
-	if !ctx.Creds.privileged() {
+	if !credsOf(ctx).Capable(CapSysAdmin) {
 		return kerr.EPERM
 	}
-	m := &Mount{fsys: fsys, parent: d.mnt, point: d, readOnly: opts.ReadOnly}
+	m := &Mount{fsys: fsys, parent: d.mnt, point: d, readOnly: opts.ReadOnly, flags: opts.Flags}
 	m.root = &Dentry{inode: fsys.Root(), mnt: m}
 	d.mounted = m
 	return nil
@@ -81,9 +95,10 @@ func (d *Dentry) Mount() *Mount { return d.mnt }
 
 // PathOf is the absolute path of d as ctx sees it, for getcwd(2) and
 // /proc/pid/fd.
+// It takes only nameMu, so a filesystem may call it during a walk.
 func (v *VFS) PathOf(ctx *Context, d *Dentry) string {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
+	nameMu.RLock()
+	defer nameMu.RUnlock()
 	return pathOf(v.rootOf(ctx), d)
 }
 

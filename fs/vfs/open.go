@@ -122,15 +122,23 @@ func (v *VFS) OpenAt(ctx *Context, start *Dentry, path string, flags fs.OpenFlag
 		if (flags.Write || flags.Truncate) && d.mnt.readOnly && typ == fs.ModeRegular {
 			return nil, nil, kerr.EROFS
 		}
-		if flags.Truncate && typ == fs.ModeRegular {
-			if err := d.inode.Setattr(&SetAttr{Mask: AttrSize}); err != nil {
-				return nil, nil, err
-			}
+	}
+	if created {
+		v.notifyEntry(EventCreate, dir, d.name, d.inode, false, 0)
+	}
+	truncate := !created && flags.Truncate && typ == fs.ModeRegular
+	if truncate {
+		if err := d.inode.Setattr(&SetAttr{Mask: AttrSize}); err != nil {
+			return nil, nil, err
 		}
 	}
 	f, err := d.inode.Open(flags)
 	if err != nil {
 		return nil, nil, err
+	}
+	f = v.notifyOpened(f, d, typ, flags)
+	if truncate {
+		v.notifyFileLocked(EventModify, d, false) // after the open, as Linux 6.9 on
 	}
 	return f, d, nil
 }

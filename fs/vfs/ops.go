@@ -111,7 +111,20 @@ func (w *walker) createParent(start *Dentry, path string, wantDir bool) (*Dentry
 	if slash && !wantDir {
 		return nil, "", kerr.ENOENT
 	}
+	// A directory whose names its filesystem makes up (procfs) has no
+	// room for a missing one: Linux's lookup fails there, before link(2)
+	// or rename(2) compare mounts.
+	if fixed, ok := dir.inode.(FixedNames); ok {
+		return nil, "", fixed.NewNameError()
+	}
 	return dir, last, nil
+}
+
+// FixedNames is implemented by directories whose entries only their
+// filesystem creates (procfs): every attempt to create a new name in
+// them fails with NewNameError, before any other check.
+type FixedNames interface {
+	NewNameError() error
 }
 
 // Mkdir is mkdirat(2); mode has the umask applied.
@@ -132,6 +145,7 @@ func (v *VFS) Mkdir(ctx *Context, start *Dentry, path string, mode uint32) error
 		return err
 	}
 	dir.add(name, ino)
+	v.notifyEntry(EventCreate, dir, name, ino, true, 0)
 	return nil
 }
 
@@ -143,7 +157,7 @@ func (v *VFS) Mknod(ctx *Context, start *Dentry, path string, mode uint32, rdev 
 		mode |= fs.ModeRegular
 	case fs.ModeRegular, fs.ModeFIFO, fs.ModeSocket:
 	case fs.ModeChar, fs.ModeBlock:
-		if !credsOf(ctx).privileged() {
+		if !credsOf(ctx).Capable(CapMknod) {
 			return kerr.EPERM // CAP_MKNOD, see mknod(2)
 		}
 	default:
@@ -157,7 +171,10 @@ func (v *VFS) Mknod(ctx *Context, start *Dentry, path string, mode uint32, rdev 
 		return err
 	}
 	if fileType(mode) == fs.ModeRegular {
-		_, err = w.create(dir, name, mode)
+		d, err := w.create(dir, name, mode)
+		if err == nil {
+			v.notifyEntry(EventCreate, dir, name, d.inode, false, 0)
+		}
 		return err
 	}
 	a, err := w.newAttr(dir, mode)
@@ -170,6 +187,7 @@ func (v *VFS) Mknod(ctx *Context, start *Dentry, path string, mode uint32, rdev 
 		return err
 	}
 	dir.add(name, ino)
+	v.notifyEntry(EventCreate, dir, name, ino, false, 0)
 	return nil
 }
 
@@ -197,6 +215,7 @@ func (v *VFS) Symlink(ctx *Context, target string, start *Dentry, path string) e
 		return err
 	}
 	dir.add(name, ino)
+	v.notifyEntry(EventCreate, dir, name, ino, false, 0)
 	return nil
 }
 
@@ -240,6 +259,8 @@ func (v *VFS) Link(ctx *Context, oldStart *Dentry, oldPath string, newStart *Den
 		return err
 	}
 	dir.add(name, old.inode)
+	v.notifySelf(EventAttrib, old.inode, false) // the link count (fsnotify_link)
+	v.notifyEntry(EventCreate, dir, name, old.inode, false, 0)
 	return nil
 }
 
@@ -311,6 +332,8 @@ func (v *VFS) Unlink(ctx *Context, start *Dentry, path string) error {
 		return err
 	}
 	dir.remove(name)
+	v.notifyRemoved(victim.inode, st)
+	v.notifyEntry(EventDelete, dir, name, victim.inode, false, 0)
 	return nil
 }
 
@@ -345,5 +368,7 @@ func (v *VFS) Rmdir(ctx *Context, start *Dentry, path string) error {
 		return err
 	}
 	dir.remove(name)
+	v.notifyRemoved(victim.inode, st)
+	v.notifyEntry(EventDelete, dir, name, victim.inode, true, 0)
 	return nil
 }

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/kerr"
 )
 
@@ -117,11 +118,24 @@ func (v *VFS) Rename(ctx *Context, oldStart *Dentry, oldPath string, newStart *D
 		odir.mu.Unlock()
 		target.move(odir, oname)
 		old.move(ndir, nname)
+		tst, _ := target.inode.Getattr()
+		v.notifyMove(odir, oname, ndir, nname, old.inode, isDir(ost), nil)
+		v.notifyMove(ndir, nname, odir, oname, target.inode, isDir(tst), nil)
 		return nil
 	}
+	var tst fs.Stat
 	if exists {
+		tst, _ = target.inode.Getattr()
 		ndir.remove(nname)
 	}
 	old.move(ndir, nname)
+	if !exists {
+		v.notifyMove(odir, oname, ndir, nname, old.inode, isDir(ost), nil)
+		return nil
+	}
+	v.notifyMove(odir, oname, ndir, nname, old.inode, isDir(ost), target.inode)
+	if isDir(tst) || tst.Nlink <= 1 {
+		v.notifySelf(EventDeleteSelf, target.inode, isDir(tst))
+	}
 	return nil
 }

@@ -237,10 +237,24 @@ func (w *walker) follow(dir, link *Dentry) (*Dentry, error) {
 		return nil, kerr.ELOOP
 	}
 	if m, ok := link.inode.(MagicLink); ok {
-		if w.how&(ResolveNoMagiclinks|ResolveBeneath|ResolveInRoot) != 0 {
+		// openat2(2): RESOLVE_NO_MAGICLINKS refuses the jump with
+		// ELOOP; a scoped walk (RESOLVE_BENEATH, RESOLVE_IN_ROOT) cannot
+		// tell where a jump lands, so it refuses with EXDEV, as does
+		// RESOLVE_NO_XDEV for a jump to another mount.
+		if w.how&ResolveNoMagiclinks != 0 {
 			return nil, kerr.ELOOP
 		}
-		return m.Jump()
+		if w.how&(ResolveBeneath|ResolveInRoot) != 0 {
+			return nil, kerr.EXDEV
+		}
+		to, err := m.Jump()
+		if err != nil {
+			return nil, err
+		}
+		if w.how&ResolveNoXdev != 0 && to.mnt != dir.mnt {
+			return nil, kerr.EXDEV
+		}
+		return to, nil
 	}
 	target, err := link.inode.Readlink()
 	if err != nil {
@@ -251,4 +265,21 @@ func (w *walker) follow(dir, link *Dentry) (*Dentry, error) {
 		return nil, err
 	}
 	return w.final(next, last, true, slash)
+}
+
+// Chdir resolves path for chdir(2), fchdir(2) (AtEmptyPath with an
+// empty path: start itself) and chroot(2): it must name a directory the
+// caller may search (ENOTDIR, EACCES otherwise).
+func (v *VFS) Chdir(ctx *Context, start *Dentry, path string, flags AtFlags) (*Dentry, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	w := v.walker(ctx, start, 0)
+	d, err := w.lookupAt(start, path, flags)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.searchable(d); err != nil {
+		return nil, err
+	}
+	return d, nil
 }

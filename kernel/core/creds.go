@@ -3,6 +3,8 @@ package core
 import (
 	"slices"
 
+	"github.com/runos-project/runos/fs/vfs"
+
 	"github.com/runos-project/runos/kernel/kerr"
 )
 
@@ -19,8 +21,8 @@ import (
 // one thread and expects the others to keep their old ids would see a
 // difference.
 //
-// Capabilities are not modelled: "privileged" means an effective user ID
-// of 0, which is what root's capability sets amount to when they follow
+// Capabilities are not modelled as sets: "privileged" means an effective
+// user ID of 0, which is what root's capability sets amount to when they follow
 // the uid rules of capabilities(7) ("Effect of user ID changes on
 // capabilities"): dropping euid 0 clears the effective set, and regaining
 // it (allowed only if 0 is still the real or saved uid) restores it.
@@ -282,7 +284,38 @@ func (tg *ThreadGroup) UpdateCredentials(change func(Credentials) (Credentials, 
 		return err
 	}
 	tg.creds = &n
+	tg.fsctx.Store(nil) // rebuilt with the new ids by FSContext
 	return nil
+}
+
+// AccessCreds are what access(2) checks against: the real ids instead
+// of the filesystem ones, and root's privileges only for a real uid of 0
+// (with any uid of 0 still keeping them permitted).
+func (c *Credentials) AccessCreds() *vfs.Creds {
+	v := &vfs.Creds{UID: c.UID, GID: c.GID, Groups: c.Groups}
+	if c.UID == 0 {
+		v.Caps = vfs.AllCaps
+	}
+	return v
+}
+
+// FSCreds are the identities file operations are checked against: the
+// filesystem ids, the supplementary groups, and the capabilities root's
+// uid rules amount to (capabilities(7), "Effect of user ID changes on
+// capabilities"): all of them with effective uid 0, but the file ones
+// only while the filesystem uid is 0; the file ones alone when the
+// filesystem uid is 0 and a real or saved uid of 0 keeps them permitted.
+func (c *Credentials) FSCreds() *vfs.Creds {
+	v := &vfs.Creds{UID: c.FSUID, GID: c.FSGID, Groups: c.Groups}
+	if c.EUID == 0 {
+		v.Caps = vfs.AllCaps
+	}
+	if c.FSUID != 0 {
+		v.Caps &^= vfs.FileCaps
+	} else if oneOf(0, c.UID, c.EUID, c.SUID) {
+		v.Caps |= vfs.FileCaps
+	}
+	return v
 }
 
 // MaySignal reports whether t may send sig to target, by kill(2)'s rule:

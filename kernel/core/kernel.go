@@ -8,34 +8,53 @@ import (
 	"time"
 
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/mm"
 	"github.com/runos-project/runos/platform"
 )
 
-// FileSystem is what the core needs from the file layer to open files by
-// path. Paths are absolute guest paths.
+// FileSystem is the sandbox's file namespace as the core and the
+// personalities use it; *vfs.VFS implements it. Every call says who asks
+// and where "/" is (a *vfs.Context: the calling process's filesystem
+// credentials and root, see ThreadGroup.FSContext) and the dentry a
+// relative path starts from (the working directory's, or a directory
+// descriptor's). Nothing is checked as root unless the caller is root.
 type FileSystem interface {
-	Open(path string, flags fs.OpenFlags) (fs.File, error)
-	Stat(path string, follow bool) (fs.Stat, error)
-	Readlink(path string) (string, error)
-	Access(path string, mode int) error
-	// Canonical resolves a path to its canonical form (no symlinks, "."
-	// or ".."), for chdir.
-	Canonical(path string) (string, fs.Stat, error)
+	// Root is the namespace's "/", above any chroot.
+	Root() *vfs.Dentry
+	// PathOf is d's path as ctx sees it (getcwd(2), /proc/pid/fd).
+	PathOf(ctx *vfs.Context, d *vfs.Dentry) string
+
+	OpenAt(ctx *vfs.Context, start *vfs.Dentry, path string, flags fs.OpenFlags, how vfs.Resolve) (fs.File, *vfs.Dentry, error)
+	OpenTmpfile(ctx *vfs.Context, start *vfs.Dentry, path string, flags fs.OpenFlags) (fs.File, *vfs.Dentry, error)
+	Lookup(ctx *vfs.Context, start *vfs.Dentry, path string, flags vfs.AtFlags) (*vfs.Dentry, error)
+	// Chdir resolves a directory the caller may enter (chdir, fchdir
+	// and chroot).
+	Chdir(ctx *vfs.Context, start *vfs.Dentry, path string, flags vfs.AtFlags) (*vfs.Dentry, error)
+	Stat(ctx *vfs.Context, start *vfs.Dentry, path string, flags vfs.AtFlags) (fs.Stat, error)
+	Readlink(ctx *vfs.Context, start *vfs.Dentry, path string, flags vfs.AtFlags) (string, error)
+	Access(ctx *vfs.Context, start *vfs.Dentry, path string, mode int, flags vfs.AtFlags) error
 
 	// The calls that change the namespace or attributes. Modes already
 	// have the umask applied.
-	Mkdir(path string, mode uint32) error
-	Mknod(path string, mode uint32, rdev uint64) error
-	Unlink(path string) error
-	Rmdir(path string) error
-	Rename(oldPath, newPath string, noReplace, exchange bool) error
-	Link(oldPath, newPath string, follow bool) error
-	Symlink(target, path string) error
-	Chmod(path string, mode uint32, follow bool) error
-	Chown(path string, uid, gid uint32, follow bool) error
-	Truncate(path string, size int64) error
-	Utimens(path string, t fs.SetTimes, follow bool) error
+	Mkdir(ctx *vfs.Context, start *vfs.Dentry, path string, mode uint32) error
+	Mknod(ctx *vfs.Context, start *vfs.Dentry, path string, mode uint32, rdev uint64) error
+	Unlink(ctx *vfs.Context, start *vfs.Dentry, path string) error
+	Rmdir(ctx *vfs.Context, start *vfs.Dentry, path string) error
+	Rename(ctx *vfs.Context, oldStart *vfs.Dentry, oldPath string, newStart *vfs.Dentry, newPath string, flags vfs.RenameFlags) error
+	Link(ctx *vfs.Context, oldStart *vfs.Dentry, oldPath string, newStart *vfs.Dentry, newPath string, flags vfs.AtFlags) error
+	Symlink(ctx *vfs.Context, target string, start *vfs.Dentry, path string) error
+	Chmod(ctx *vfs.Context, start *vfs.Dentry, path string, mode uint32, flags vfs.AtFlags) error
+	Chown(ctx *vfs.Context, start *vfs.Dentry, path string, uid, gid uint32, flags vfs.AtFlags) error
+	Truncate(ctx *vfs.Context, start *vfs.Dentry, path string, size int64) error
+	// TruncateFile is ftruncate(2) on a description open for writing.
+	TruncateFile(d *vfs.Dentry, size int64) error
+	Utimens(ctx *vfs.Context, start *vfs.Dentry, path string, a vfs.SetAttr, flags vfs.AtFlags) error
+
+	Getxattr(ctx *vfs.Context, start *vfs.Dentry, path, name string, flags vfs.AtFlags) ([]byte, error)
+	Setxattr(ctx *vfs.Context, start *vfs.Dentry, path, name string, value []byte, xf vfs.XattrFlags, flags vfs.AtFlags) error
+	Removexattr(ctx *vfs.Context, start *vfs.Dentry, path, name string, flags vfs.AtFlags) error
+	Listxattr(ctx *vfs.Context, start *vfs.Dentry, path string, flags vfs.AtFlags) ([]string, error)
 }
 
 // Config is what a Kernel is built from; cmd/runos fills it in.
@@ -67,7 +86,7 @@ type Kernel struct {
 	Platform   platform.Platform
 	MemoryFile *mm.MemoryFile
 	FS         FileSystem
-	Hostname   string
+	uts        utsNames // host and domain names (uts.go)
 	debug      io.Writer
 	boot       time.Time
 
@@ -111,7 +130,7 @@ func NewKernel(c Config) *Kernel {
 		Platform:   c.Platform,
 		MemoryFile: c.MemoryFile,
 		FS:         c.FS,
-		Hostname:   host,
+		uts:        utsNames{hostname: host, domainname: "(none)"},
 		debug:      c.Debug,
 		boot:       time.Now(),
 		nextID:     1,
@@ -194,7 +213,12 @@ func (k *Kernel) Start(forced, def Personality, path string, argv, envv []string
 	k.mu.Lock()
 	id := k.allocID()
 	tg := newThreadGroup(k, id, nil)
-	tg.cwd = cwd
+	if k.FS != nil {
+		// A working directory the sandbox lacks leaves the program at "/".
+		if d, err := k.FS.Lookup(&vfs.Context{Creds: vfs.Root}, nil, cwd, 0); err == nil {
+			tg.cwd = d
+		}
+	}
 	tg.umask.Store(k.InitUmask & 0o777)
 	t := newTask(k, tg, id, p)
 	t.fds = fds

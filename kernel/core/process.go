@@ -43,7 +43,11 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 		if err != nil {
 			return nil, err
 		}
-		if m, err = t.mm.Fork(as); err != nil {
+		// The return from fork writes the stack on both sides: its
+		// page (and the one below, for the pushes of the libc wrapper)
+		// are copied at once rather than faulted on (mm.Fork's hot).
+		sp := uintptr(t.State.Regs.Rsp)
+		if m, err = t.mm.Fork(as, sp, sp-256); err != nil {
 			as.Release()
 			return nil, err
 		}
@@ -77,11 +81,12 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 	id := k.allocID()
 	tg := newThreadGroup(k, id, parent)
 	tg.handlers = handlers
-	tg.pgid, tg.sid = t.tg.pgid, t.tg.sid
+	tg.pgid, tg.sid, tg.ctty = t.tg.pgid, t.tg.sid, t.tg.ctty
 	tg.exitSignal = o.ExitSignal
 	t.tg.mu.Lock()
-	tg.cwd = t.tg.cwd
-	tg.Exe = t.tg.Exe
+	tg.cwd, tg.root = t.tg.cwd, t.tg.root
+	tg.fsctx.Store(t.tg.fsctx.Load())
+	tg.Exe, tg.ExeDentry = t.tg.Exe, t.tg.ExeDentry
 	tg.argEnv = t.tg.argEnv
 	for r, l := range t.tg.Limits {
 		tg.Limits[r] = l
@@ -171,6 +176,7 @@ func (k *Kernel) releaseMM(m *mm.MM) {
 // zombie for its parent to reap (or reaps it at once if the parent does
 // not want it), hands tg's children to PID 1, and tells the parent.
 func (k *Kernel) groupExited(tg *ThreadGroup) {
+	k.sessionLeaderExited(tg) // ctty.go
 	k.mu.Lock()
 	tg.zombie = true
 	init := k.init
@@ -437,7 +443,7 @@ func (t *Task) SetSession() (int, error) {
 			return 0, kerr.EPERM // already a process group leader
 		}
 	}
-	tg.sid, tg.pgid = tg.pid, tg.pid
+	tg.sid, tg.pgid, tg.ctty = tg.pid, tg.pid, nil
 	return tg.pid, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/mm"
 )
@@ -24,6 +25,9 @@ import (
 type ArgEnv struct {
 	ArgStart, ArgEnd uintptr
 	EnvStart, EnvEnd uintptr
+	// Auxv is the auxiliary vector exec built, in the personality's
+	// binary layout, for /proc/pid/auxv (Linux's mm->saved_auxv).
+	Auxv []byte
 }
 
 // SetArgEnv records the ranges of the program just loaded (exec).
@@ -42,8 +46,13 @@ type ProcessInfo struct {
 	State    byte
 	Threads  []ThreadInfo
 	Cwd, Exe string
-	Creds    Credentials
-	Umask    uint32
+	Root     string // the root directory (chroot(2)), as the reader sees it
+	// CwdDentry, RootDentry and ExeDentry are what Cwd, Root and Exe
+	// name, for procfs's magic links, which jump to the object itself
+	// rather than walk its path (proc(5)); ExeDentry may be nil.
+	CwdDentry, RootDentry, ExeDentry *vfs.Dentry
+	Creds                            Credentials
+	Umask                            uint32
 	// Limits are the resource limits set, by the personality's numbers;
 	// an absent one is unlimited.
 	Limits     map[int]Rlimit
@@ -70,6 +79,8 @@ type FDInfo struct {
 	Flags   int   // status flags (fs.Flag*)
 	Pos     int64 // the offset, 0 for streams
 	CloExec bool
+
+	dentry *vfs.Dentry // the name behind Path, if any
 }
 
 // PIDs lists the thread groups of the sandbox (zombies included), in
@@ -106,7 +117,8 @@ func (k *Kernel) ProcessInfo(pid int) (ProcessInfo, bool) {
 	}
 	cur := k.CurrentTask()
 	tg.mu.Lock()
-	pi.Cwd, pi.Exe, pi.ArgEnv = tg.cwd, tg.Exe, tg.argEnv
+	cwd, root := tg.cwd, tg.root
+	pi.Exe, pi.ExeDentry, pi.ArgEnv = tg.Exe, tg.ExeDentry, tg.argEnv
 	pi.Creds = *tg.credsLocked()
 	pi.Limits = make(map[int]Rlimit, len(tg.Limits))
 	for r, l := range tg.Limits {
@@ -144,7 +156,35 @@ func (k *Kernel) ProcessInfo(pid int) (ProcessInfo, bool) {
 	} else if pi.State == 0 {
 		pi.State = 'Z'
 	}
+	k.namePaths(&pi, cur, cwd, root)
 	return pi, true
+}
+
+// namePaths fills in the paths of pi's working directory, root and
+// descriptors as the reader (the calling task, when there is one) sees
+// them: they follow renames, as proc(5) says of /proc/pid/cwd.
+func (k *Kernel) namePaths(pi *ProcessInfo, reader *Task, cwd, root *vfs.Dentry) {
+	if k.FS == nil {
+		pi.Cwd, pi.Root = "/", "/"
+		return
+	}
+	ctx := &vfs.Context{Creds: vfs.Root}
+	if reader != nil {
+		ctx = reader.FSContext()
+	}
+	if cwd == nil {
+		cwd = k.FS.Root()
+	}
+	if root == nil {
+		root = k.FS.Root()
+	}
+	pi.Cwd, pi.Root = k.FS.PathOf(ctx, cwd), k.FS.PathOf(ctx, root)
+	pi.CwdDentry, pi.RootDentry = cwd, root
+	for i := range pi.FDs {
+		if d := pi.FDs[i].dentry; d != nil {
+			pi.FDs[i].Path = k.FS.PathOf(ctx, d)
+		}
+	}
 }
 
 // info lists the open descriptors in order, with their offsets.
@@ -158,7 +198,8 @@ func (ft *FDTable) info() []FDInfo {
 			continue
 		}
 		e.d.IncRef()
-		out = append(out, FDInfo{FD: fd, Path: e.d.Path, Flags: e.d.Flags(), CloExec: e.cloexec})
+		dent, _ := e.d.Dentry.(*vfs.Dentry)
+		out = append(out, FDInfo{FD: fd, Path: e.d.Path, Flags: e.d.Flags(), CloExec: e.cloexec, dentry: dent})
 		held = append(held, &fdEntry{d: e.d})
 	}
 	ft.mu.Unlock()

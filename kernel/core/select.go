@@ -2,7 +2,6 @@ package core
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/loader"
@@ -36,12 +35,12 @@ func (k *Kernel) SetPersonalities(ps []Personality) {
 	k.personalities = append([]Personality(nil), ps...)
 }
 
-// choosePersonality picks the personality for the program at path (an
-// absolute guest path): the registered one whose Match is surest, with
+// choosePersonality picks the personality for the program at path (as t
+// resolves it): the registered one whose Match is surest, with
 // current winning a tie, else current. Scripts and anything that is not ELF keep the current
 // personality, whose own Exec decides what to do with them.
-func (k *Kernel) choosePersonality(path string, current Personality) Personality {
-	f, err := k.FS.Open(path, fs.OpenFlags{Read: true})
+func (k *Kernel) choosePersonality(t *Task, path string, current Personality) Personality {
+	f, _, err := k.FS.OpenAt(t.FSContext(), t.tg.WorkingDir(), path, fs.OpenFlags{Read: true}, 0)
 	if err != nil {
 		return current
 	}
@@ -77,11 +76,7 @@ func (k *Kernel) choosePersonality(path string, current Personality) Personality
 // success the task runs under the chosen personality from its next
 // instruction on; a task's personality can change at every exec.
 func (t *Task) Execve(path string, argv, envv []string) error {
-	abs := path
-	if !strings.HasPrefix(path, "/") {
-		abs = t.tg.Cwd() + "/" + path
-	}
-	p := t.k.choosePersonality(abs, t.p)
+	p := t.k.choosePersonality(t, path, t.p)
 	if err := p.Exec(t, path, argv, envv); err != nil {
 		return err
 	}

@@ -17,7 +17,11 @@ func (t *Task) SendSignal(info *SigInfo) {
 // happens at generation time follows signal(7): SIGKILL ends the process
 // at once, SIGCONT resumes a stopped one (even if it is blocked or
 // ignored), a stop signal cancels a pending SIGCONT, and an ignored
-// signal is discarded.
+// signal is discarded — unless the recipient blocks it: a blocked signal
+// stays pending even if ignored, so that sigwaitinfo(2) and signalfd(2)
+// can still collect it (a blocked SIGCHLD read through a signalfd is the
+// common case). For a process-directed signal the recipient Linux checks
+// is the thread group leader, here the group's first live thread.
 func (tg *ThreadGroup) send(target *Task, info *SigInfo) {
 	tg.mu.Lock()
 	if tg.exiting {
@@ -37,7 +41,11 @@ func (tg *ThreadGroup) send(target *Task, info *SigInfo) {
 		tg.discardContLocked()
 	}
 	act := tg.handlers.Get(sig)
-	if !act.ignored(sig) {
+	recipient := target
+	if recipient == nil && len(tg.tasks) > 0 {
+		recipient = tg.tasks[0]
+	}
+	if !act.ignored(sig) || (recipient != nil && (recipient.sigMask|recipient.realBlocked).Has(sig)) {
 		if target != nil {
 			target.pending.add(info)
 			if !target.sigMask.Has(sig) {

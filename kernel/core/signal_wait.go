@@ -27,6 +27,7 @@ func (t *Task) WaitSignal(set SignalSet, deadline time.Time, poll bool) (SigInfo
 		return SigInfo{}, kerr.EAGAIN
 	}
 	old := t.sigMask
+	t.realBlocked = old
 	t.sigMask &^= set
 	tg.mu.Unlock()
 
@@ -34,6 +35,7 @@ func (t *Task) WaitSignal(set SignalSet, deadline time.Time, poll bool) (SigInfo
 
 	tg.mu.Lock()
 	t.sigMask = old
+	t.realBlocked = 0
 	info, ok := t.takeFromLocked(set)
 	tg.mu.Unlock()
 	switch {

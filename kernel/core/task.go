@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/arch"
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/mm"
@@ -34,8 +35,12 @@ type Task struct {
 	sigMask   SignalSet
 	savedMask SignalSet // restored after sigsuspend-like calls
 	hasSaved  bool
-	pending   sigQueue
-	altStack  SignalStack
+	// realBlocked is the mask a thread had before sigtimedwait(2)
+	// unblocked the awaited signals for its wait: those still count as
+	// blocked when deciding whether an ignored signal is discarded.
+	realBlocked SignalSet
+	pending     sigQueue
+	altStack    SignalStack
 	// traceIgnored holds ignored signals for a Tracer to see (trace.go).
 	traceIgnored *sigQueue
 
@@ -170,6 +175,7 @@ type ThreadGroup struct {
 	// Process-tree state, guarded by Kernel.mu (see process.go).
 	children   map[*ThreadGroup]struct{}
 	pgid, sid  int
+	ctty       Terminal // the session's controlling terminal, nil if none (ctty.go)
 	zombie     bool
 	exitSignal Signal // what the parent gets when this process ends (SIGCHLD)
 	execed     bool   // has called execve since fork (setpgid(2): EACCES)
@@ -185,9 +191,15 @@ type ThreadGroup struct {
 	threadGone chan struct{} // closed and replaced when a thread exits
 	vforkDone  chan struct{} // closed when a vfork child execs or exits
 
-	cwd string
-	// Exe is the guest path of the program, for /proc/self/exe.
-	Exe string
+	// cwd and root are the working directory and the root (chroot(2)),
+	// nil meaning the namespace's root; fsctx caches the context file
+	// operations run in (fscontext.go). cwd and root are guarded by mu.
+	cwd, root *vfs.Dentry
+	fsctx     atomic.Pointer[vfs.Context]
+	// Exe is the guest path of the program, for /proc/self/exe, and
+	// ExeDentry the file itself (nil if unknown).
+	Exe       string
+	ExeDentry *vfs.Dentry
 	// argEnv is where exec put argv and envp (procinfo.go), guarded by mu.
 	argEnv ArgEnv
 	// cpuLimitSoft and cpuLimitHard are RLIMIT_CPU as SetCPULimit last
@@ -260,20 +272,6 @@ func (tg *ThreadGroup) PPID() int {
 		return 0
 	}
 	return tg.parent.pid
-}
-
-// Cwd returns the working directory (a guest path).
-func (tg *ThreadGroup) Cwd() string {
-	tg.mu.Lock()
-	defer tg.mu.Unlock()
-	return tg.cwd
-}
-
-// SetCwd changes the working directory.
-func (tg *ThreadGroup) SetCwd(dir string) {
-	tg.mu.Lock()
-	defer tg.mu.Unlock()
-	tg.cwd = dir
 }
 
 // Handlers is the group's signal disposition table.

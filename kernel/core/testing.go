@@ -15,7 +15,6 @@ func NewTestTask(k *Kernel, p Personality, m *mm.MM) *Task {
 	k.mu.Lock()
 	id := k.allocID()
 	tg := newThreadGroup(k, id, nil)
-	tg.cwd = "/"
 	t := newTask(k, tg, id, p)
 	t.fds = NewFDTable()
 	k.tasks[id] = t

@@ -36,3 +36,14 @@ func readHostAux() hostAuxv {
 	}
 	return h
 }
+
+// auxvBytes lays out an auxiliary vector of key, value pairs as the
+// initial stack holds it and /proc/pid/auxv shows it: 64-bit words,
+// ending with the AT_NULL pair.
+func auxvBytes(auxv []uint64) []byte {
+	b := make([]byte, 8*len(auxv))
+	for i, v := range auxv {
+		le.PutUint64(b[8*i:], v)
+	}
+	return b
+}

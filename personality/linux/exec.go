@@ -4,9 +4,9 @@ import (
 	"crypto/rand"
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/arch"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
@@ -42,27 +42,35 @@ const (
 // demand up to RLIMIT_STACK, as on Linux.
 const initialStack = 128 << 10
 
-// openExecutable opens path for execution with execve(2)'s checks: it must
-// exist (ENOENT), be a regular file with an execute bit (EACCES).
-func openExecutable(t *core.Task, abs string) (fs.File, fs.Stat, error) {
-	f, err := t.Kernel().FS.Open(abs, fs.OpenFlags{Read: true})
+// openExecutable opens p (relative to the working directory) for
+// execution with execve(2)'s checks: it must exist (ENOENT), be a regular
+// file with an execute bit (EACCES) that the caller may execute. Reading
+// is not required (an execute-only file runs), so the file is opened past
+// the read check once execute permission is granted. It returns the
+// file's dentry too, for /proc/self/exe.
+func openExecutable(t *core.Task, p string) (fs.File, fs.Stat, *vfs.Dentry, error) {
+	ctx, cwd := t.FSContext(), t.Group().WorkingDir()
+	if err := t.Kernel().FS.Access(ctx, cwd, p, vfs.MayExec, 0); err != nil {
+		return nil, fs.Stat{}, nil, err
+	}
+	f, d, err := t.Kernel().FS.OpenAt(&vfs.Context{Creds: vfs.Root, Root: ctx.Root}, cwd, p, fs.OpenFlags{Read: true}, 0)
 	if err != nil {
-		return nil, fs.Stat{}, err
+		return nil, fs.Stat{}, nil, err
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fs.Stat{}, err
+		return nil, fs.Stat{}, nil, err
 	}
 	if st.Mode&fs.ModeTypeMask != fs.ModeRegular || st.Mode&0o111 == 0 {
 		f.Close()
-		return nil, fs.Stat{}, kerr.EACCES
+		return nil, fs.Stat{}, nil, kerr.EACCES
 	}
 	if t.Kernel().BeingWritten(core.FileID{Dev: st.Dev, Ino: st.Ino}) {
 		f.Close()
-		return nil, fs.Stat{}, kerr.ETXTBSY
+		return nil, fs.Stat{}, nil, kerr.ETXTBSY
 	}
-	return f, st, nil
+	return f, st, d, nil
 }
 
 // Exec implements core.Personality: it loads a static or dynamic ELF
@@ -74,14 +82,11 @@ func (l *Linux) Exec(t *core.Task, p string, argv, envv []string) error {
 }
 
 func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) error {
-	abs := p
-	if !strings.HasPrefix(p, "/") {
-		abs = path.Join(t.Group().Cwd(), p)
-	}
-	f, st, err := openExecutable(t, abs)
+	f, st, dent, err := openExecutable(t, p)
 	if err != nil {
 		return fmt.Errorf("exec %s: %w", p, err)
 	}
+	abs := pathOf(t, dent)
 	var head [shebangMax]byte
 	n, _ := f.ReadAt(head[:], 0)
 	if interp, arg, ok, err := parseShebang(head[:n]); ok {
@@ -134,7 +139,7 @@ func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) err
 	if img.Interp != "" {
 		// A dynamic program: load its interpreter (ld.so) too, and start
 		// there; AT_BASE tells ld.so where it is.
-		ifile, ist, err := openExecutable(t, img.Interp)
+		ifile, ist, _, err := openExecutable(t, img.Interp)
 		if err != nil {
 			return fmt.Errorf("exec %s: interpreter %s: %w", p, img.Interp, err)
 		}
@@ -216,11 +221,10 @@ func (l *Linux) exec(t *core.Task, p string, argv, envv []string, depth int) err
 	t.State.FPDirty = true
 	// /proc/self/exe names the file itself, however it was reached
 	// (a symlink, or /proc/self/exe when a program re-executes itself).
-	if canon, _, err := t.Kernel().FS.Canonical(abs); err == nil {
-		abs = canon
-	}
-	t.Group().Exe = abs
-	t.Group().SetArgEnv(argEnvRanges(stackTop, p, argv, envv))
+	t.Group().Exe, t.Group().ExeDentry = abs, dent
+	ae := argEnvRanges(stackTop, p, argv, envv)
+	ae.Auxv = auxvBytes(auxv) // buildStack filled in its addresses
+	t.Group().SetArgEnv(ae)
 	t.Comm = commName(abs)
 	return nil
 }

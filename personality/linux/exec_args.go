@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
 )
@@ -72,27 +73,21 @@ func doExecve(t *core.Task, dirfd int, pathAddr, argvAddr, envpAddr, flags uintp
 	// shows it, as on Linux. Only a directory descriptor makes it
 	// absolute here.
 	abs := p
-	if p == "" {
-		if flags&atEmptyPath == 0 || dirfd == atFDCWD {
-			return 0, kerr.ENOENT
-		}
-		d, err := t.FDs().Get(dirfd)
+	if p == "" && (flags&atEmptyPath == 0 || dirfd == atFDCWD) {
+		return 0, kerr.ENOENT
+	}
+	if dirfd != atFDCWD && !strings.HasPrefix(p, "/") {
+		start, err := startAt(t, dirfd, p)
 		if err != nil {
 			return 0, err
 		}
-		abs = d.Path
-		d.DecRef()
-	} else if dirfd != atFDCWD && !strings.HasPrefix(p, "/") {
-		if abs, err = resolvePath(t, dirfd, p); err != nil {
-			return 0, err
+		abs = pathOf(t, start)
+		if p != "" {
+			abs = strings.TrimSuffix(abs, "/") + "/" + p
 		}
 	}
 	if flags&atSymlinkNoFollow != 0 {
-		full, err := resolvePath(t, atFDCWD, abs)
-		if err != nil {
-			return 0, err
-		}
-		if st, err := t.Kernel().FS.Stat(full, false); err == nil && st.Mode&0o170000 == 0o120000 {
+		if st, err := t.Kernel().FS.Stat(t.FSContext(), t.Group().WorkingDir(), abs, vfs.AtNoFollow); err == nil && st.Mode&0o170000 == 0o120000 {
 			return 0, kerr.ELOOP
 		}
 	}

@@ -471,6 +471,8 @@ func ioctlFile(t *core.Task, fd int, d *fs.FileDescription, cmd uint32, arg uint
 		var n int64
 		if e, isPipe := d.File.(pipe.End); isPipe {
 			n = int64(e.Pipe().Buffered())
+		} else if q, ok := inotifyQueued(d); ok {
+			n = q
 		} else {
 			st, err := d.File.Stat()
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
 )
@@ -70,6 +71,9 @@ func readInto(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int6
 	}
 	if int64(count) < 0 {
 		return 0, kerr.EINVAL
+	}
+	if err := t.TerminalRead(d.File); err != nil {
+		return 0, err // a background job reading its terminal
 	}
 	count = min(count, maxRW, ioChunk)
 	bp := ioBuffers.Get().(*[]byte)
@@ -294,33 +298,71 @@ func sysPwrite64(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return writeFrom(t, d, a[1], a[2], int64(a[3]))
 }
 
-// resolvePath turns a path argument relative to dirfd (or the cwd) into an
-// absolute guest path. Joining is textual: ".." and symlinks are resolved
-// by the filesystem, beneath the sandbox root.
-func resolvePath(t *core.Task, dirfd int, p string) (string, error) {
+// startAt is the dentry a path argument relative to dirfd starts from:
+// the directory descriptor's (ENOTDIR if it is no directory), or the
+// working directory for AT_FDCWD; nil for an absolute path, which
+// ignores dirfd (see openat(2)). An empty path (AT_EMPTY_PATH) takes any
+// descriptor's dentry, as the call acts on the descriptor itself.
+func startAt(t *core.Task, dirfd int, p string) (*vfs.Dentry, error) {
 	if strings.HasPrefix(p, "/") {
-		return p, nil
+		return nil, nil
 	}
-	base := t.Group().Cwd()
-	if dirfd != atFDCWD {
-		d, err := t.FDs().Get(dirfd)
-		if err != nil {
-			return "", err
+	if dirfd == atFDCWD {
+		return t.Group().WorkingDir(), nil
+	}
+	d, err := t.FDs().Get(dirfd)
+	if err != nil {
+		return nil, err
+	}
+	defer d.DecRef()
+	dent, _ := d.Dentry.(*vfs.Dentry)
+	if dent == nil {
+		if p == "" {
+			return nil, kerr.EBADF // a pipe or socket has no name to act on
 		}
-		defer d.DecRef()
-		st, err := d.File.Stat()
+		return nil, kerr.ENOTDIR
+	}
+	if p != "" {
+		st, err := dent.Inode().Getattr()
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if st.Mode&fs.ModeTypeMask != fs.ModeDir {
-			return "", kerr.ENOTDIR
+			return nil, kerr.ENOTDIR
 		}
-		base = d.Path
 	}
-	if strings.HasSuffix(base, "/") {
-		return base + p, nil
+	return dent, nil
+}
+
+// fdDentry is the name descriptor fd was opened through, for the f*
+// calls (fchmod, fchown, fchdir, ...), which act on the open file
+// wherever it has moved since; EINVAL for a pipe, socket or anonymous
+// file.
+func fdDentry(t *core.Task, fd uintptr) (*vfs.Dentry, error) {
+	d, err := getFile(t, fd)
+	if err != nil {
+		return nil, err
 	}
-	return base + "/" + p, nil
+	defer d.DecRef()
+	dent, _ := d.Dentry.(*vfs.Dentry)
+	if dent == nil {
+		return nil, kerr.EINVAL
+	}
+	return dent, nil
+}
+
+// pathOf is d's path as t sees it (from its root).
+func pathOf(t *core.Task, d *vfs.Dentry) string {
+	return t.Kernel().FS.PathOf(t.FSContext(), d)
+}
+
+// nameOf is what a descriptor opened by path p from start is called in
+// traces and /proc/pid/maps before it moves: p itself if absolute.
+func nameOf(t *core.Task, d *vfs.Dentry, p string) string {
+	if strings.HasPrefix(p, "/") || d == nil {
+		return p
+	}
+	return pathOf(t, d)
 }
 
 func decodeOpenFlags(flags uintptr, mode uintptr) (fs.OpenFlags, int, error) {
@@ -376,19 +418,33 @@ func doOpen(t *core.Task, dirfd int, pathAddr, flags, mode uintptr) (uintptr, er
 	if err != nil {
 		return 0, err
 	}
-	abs, err := resolvePath(t, dirfd, p)
+	start, err := startAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
 	of.Mode &^= t.Group().Umask()
-	f, err := t.Kernel().FS.Open(abs, of)
+	f, dent, err := t.Kernel().FS.OpenAt(t.FSContext(), start, p, of, 0)
+	if err != nil {
+		return 0, err
+	}
+	return installOpened(t, f, dent, nameOf(t, dent, p), of, status, flags)
+}
+
+// installOpened is the common tail of open(2), openat(2) and openat2(2):
+// it gives the controlling-terminal logic its say, wraps files opened
+// for writing so exec sees ETXTBSY, and puts a new open file description
+// for f in the lowest free fd.
+func installOpened(t *core.Task, f fs.File, dent *vfs.Dentry, name string, of fs.OpenFlags, status int, flags uintptr) (uintptr, error) {
+	// /dev/tty and the controlling terminal (kernel/core/ctty.go).
+	f, err := t.OpenedFile(f, flags&oNoctty != 0)
 	if err != nil {
 		return 0, err
 	}
 	if of.Write {
 		f = countWriter(t, f)
 	}
-	d := fs.NewFileDescription(f, abs, status)
+	d := fs.NewFileDescription(f, name, status)
+	d.Dentry = dent
 	fd, err := t.FDs().Allocate(d, 0, flags&oCloexec != 0)
 	if err != nil {
 		d.DecRef()
@@ -460,7 +516,7 @@ func doStat(t *core.Task, dirfd int, pathAddr, statAddr uintptr, flags uintptr) 
 			return 0, kerr.ENOENT
 		}
 		if dirfd == atFDCWD {
-			st, err := t.Kernel().FS.Stat(t.Group().Cwd(), true)
+			st, err := t.Kernel().FS.Stat(t.FSContext(), t.Group().WorkingDir(), "", vfs.AtEmptyPath)
 			if err != nil {
 				return 0, err
 			}
@@ -468,11 +524,11 @@ func doStat(t *core.Task, dirfd int, pathAddr, statAddr uintptr, flags uintptr) 
 		}
 		return sysFstat(t, core.SyscallArgs{uintptr(dirfd), statAddr})
 	}
-	abs, err := resolvePath(t, dirfd, p)
+	start, err := startAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
-	st, err := t.Kernel().FS.Stat(abs, flags&atSymlinkNoFollow == 0)
+	st, err := t.Kernel().FS.Stat(t.FSContext(), start, p, lookupFlags(flags))
 	if err != nil {
 		return 0, err
 	}
@@ -524,6 +580,9 @@ func sysIoctl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	defer d.DecRef()
 	if r, err, ok := ioctlFile(t, fdArg(a[0]), d, uint32(a[1]), a[2]); ok {
 		return r, err // sys_fdcalls.go
+	}
+	if r, err, ok := ioctlTTY(t, d, uint32(a[1]), a[2]); ok {
+		return r, err // sys_tty.go
 	}
 	term, ok := d.File.(fs.Terminal)
 	if !ok || !term.IsTerminal() {
@@ -723,11 +782,11 @@ func doReadlink(t *core.Task, dirfd int, pathAddr, buf, size uintptr) (uintptr, 
 	if p == "" {
 		return 0, kerr.ENOENT
 	}
-	abs, err := resolvePath(t, dirfd, p)
+	start, err := startAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
-	target, err := t.Kernel().FS.Readlink(abs)
+	target, err := t.Kernel().FS.Readlink(t.FSContext(), start, p, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -749,8 +808,19 @@ func sysReadlinkat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return doReadlink(t, fdArg(a[0]), a[1], a[2], a[3])
 }
 
+// sysGetcwd is getcwd(2): the working directory's path from the
+// process's root, following renames. A removed directory fails with
+// ENOENT; one outside the root (left behind by chroot) shows as
+// "(unreachable)/...", which libc's getcwd(3) turns into ENOENT.
 func sysGetcwd(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	cwd := t.Group().Cwd()
+	d := t.Group().WorkingDir()
+	if d == nil {
+		d = t.Kernel().FS.Root()
+	}
+	if d.Deleted() {
+		return 0, kerr.ENOENT
+	}
+	cwd := pathOf(t, d)
 	if uintptr(len(cwd)+1) > a[1] {
 		return 0, kerr.ERANGE
 	}
@@ -761,15 +831,21 @@ func sysGetcwd(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return uintptr(len(b)), nil
 }
 
+// doAccess is faccessat2(2). Without AT_EACCESS the check uses the real
+// ids, and root's privileges only for a real uid of 0 (see access(2)).
 func doAccess(t *core.Task, dirfd int, pathAddr, mode, flags uintptr) (uintptr, error) {
 	if mode&^7 != 0 || flags&^(atEaccess|atSymlinkNoFollow|atEmptyPath) != 0 {
 		return 0, kerr.EINVAL
 	}
-	abs, err := pathArg(t, dirfd, pathAddr)
+	start, p, err := pathArg(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Access(abs, int(mode))
+	ctx := t.FSContext()
+	if flags&atEaccess == 0 {
+		ctx = &vfs.Context{Creds: t.Credentials().AccessCreds(), Root: ctx.Root}
+	}
+	return 0, t.Kernel().FS.Access(ctx, start, p, int(mode), lookupFlags(flags))
 }
 
 func sysAccess(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -878,37 +954,53 @@ func sysSendfile(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return done, nil
 }
 
-// chdirTo makes abs the working directory: it must be a directory the
-// caller may search (chdir(2)). The canonical path is recorded, so getcwd
-// reports no symlinks or "..".
-func chdirTo(t *core.Task, abs string) error {
-	canon, st, err := t.Kernel().FS.Canonical(abs)
-	if err != nil {
-		return err
-	}
-	if st.Mode&fs.ModeTypeMask != fs.ModeDir {
-		return kerr.ENOTDIR
-	}
-	if err := t.Kernel().FS.Access(canon, 1); err != nil {
-		return err
-	}
-	t.Group().SetCwd(canon)
-	return nil
-}
-
+// sysChdir is chdir(2): the working directory becomes the dentry, so it
+// follows later renames.
 func sysChdir(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	abs, err := pathArg(t, atFDCWD, a[0])
+	start, p, err := pathArg(t, atFDCWD, a[0], 0)
 	if err != nil {
 		return 0, err
 	}
-	return 0, chdirTo(t, abs)
+	d, err := t.Kernel().FS.Chdir(t.FSContext(), start, p, 0)
+	if err != nil {
+		return 0, err
+	}
+	t.Group().SetWorkingDir(d)
+	return 0, nil
 }
 
+// sysFchdir is fchdir(2): the directory the descriptor was opened as,
+// wherever it is now.
 func sysFchdir(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	d, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
 	}
-	defer d.DecRef()
-	return 0, chdirTo(t, d.Path)
+	dent, _ := d.Dentry.(*vfs.Dentry)
+	d.DecRef()
+	if dent == nil {
+		return 0, kerr.ENOTDIR
+	}
+	dir, err := t.Kernel().FS.Chdir(t.FSContext(), dent, "", vfs.AtEmptyPath)
+	if err != nil {
+		return 0, err
+	}
+	t.Group().SetWorkingDir(dir)
+	return 0, nil
+}
+
+// sysChroot is chroot(2): the process's root becomes the directory path
+// names, for path walks, ".." and getcwd. The path is checked before the
+// privilege, as Linux does (a missing directory is ENOENT even for an
+// unprivileged caller).
+func sysChroot(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	start, p, err := pathArg(t, atFDCWD, a[0], 0)
+	if err != nil {
+		return 0, err
+	}
+	d, err := t.Kernel().FS.Chdir(t.FSContext(), start, p, 0)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.Group().Chroot(d)
 }

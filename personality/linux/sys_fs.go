@@ -2,14 +2,16 @@ package linux
 
 import (
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
 )
 
 // The calls that change the file namespace or file attributes. Each
 // decodes its arguments, resolves the path against the cwd or a directory
-// descriptor, and calls the filesystem (kernel/core's FileSystem, served
-// by fs/vfs over the overlay root).
+// descriptor's dentry, and calls the filesystem (kernel/core's
+// FileSystem, served by fs/vfs) as the calling process: its filesystem
+// credentials and root (core.ThreadGroup.FSContext).
 
 const (
 	atRemovedir     = 0x200
@@ -21,24 +23,41 @@ const (
 	utimeOmit       = (1 << 30) - 2
 )
 
-// pathArg copies in a path argument and makes it absolute against dirfd.
-func pathArg(t *core.Task, dirfd int, addr uintptr) (string, error) {
+// pathArg copies in a path argument and finds the dentry it starts from
+// (see startAt). An empty path is ENOENT unless flags has AT_EMPTY_PATH.
+func pathArg(t *core.Task, dirfd int, addr, flags uintptr) (*vfs.Dentry, string, error) {
 	p, err := copyInPath(t, addr)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	if p == "" {
-		return "", kerr.ENOENT
+	if p == "" && flags&atEmptyPath == 0 {
+		return nil, "", kerr.ENOENT
 	}
-	return resolvePath(t, dirfd, p)
+	start, err := startAt(t, dirfd, p)
+	if err != nil {
+		return nil, "", err
+	}
+	return start, p, nil
+}
+
+// lookupFlags decodes AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
+func lookupFlags(flags uintptr) vfs.AtFlags {
+	var f vfs.AtFlags
+	if flags&atSymlinkNoFollow != 0 {
+		f |= vfs.AtNoFollow
+	}
+	if flags&atEmptyPath != 0 {
+		f |= vfs.AtEmptyPath
+	}
+	return f
 }
 
 func doMkdir(t *core.Task, dirfd int, pathAddr, mode uintptr) (uintptr, error) {
-	p, err := pathArg(t, dirfd, pathAddr)
+	start, p, err := pathArg(t, dirfd, pathAddr, 0)
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Mkdir(p, uint32(mode)&0o7777&^t.Group().Umask())
+	return 0, t.Kernel().FS.Mkdir(t.FSContext(), start, p, uint32(mode)&0o7777&^t.Group().Umask())
 }
 
 func sysMkdir(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -50,7 +69,7 @@ func sysMkdirat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 }
 
 func doMknod(t *core.Task, dirfd int, pathAddr, mode, dev uintptr) (uintptr, error) {
-	p, err := pathArg(t, dirfd, pathAddr)
+	start, p, err := pathArg(t, dirfd, pathAddr, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -65,7 +84,7 @@ func doMknod(t *core.Task, dirfd int, pathAddr, mode, dev uintptr) (uintptr, err
 		return 0, kerr.EINVAL
 	}
 	perm := m & 0o7777 &^ t.Group().Umask()
-	return 0, t.Kernel().FS.Mknod(p, m&fs.ModeTypeMask|perm, uint64(dev))
+	return 0, t.Kernel().FS.Mknod(t.FSContext(), start, p, m&fs.ModeTypeMask|perm, uint64(dev))
 }
 
 func sysMknod(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -80,14 +99,14 @@ func doUnlink(t *core.Task, dirfd int, pathAddr, flags uintptr) (uintptr, error)
 	if flags&^atRemovedir != 0 {
 		return 0, kerr.EINVAL
 	}
-	p, err := pathArg(t, dirfd, pathAddr)
+	start, p, err := pathArg(t, dirfd, pathAddr, 0)
 	if err != nil {
 		return 0, err
 	}
 	if flags&atRemovedir != 0 {
-		return 0, t.Kernel().FS.Rmdir(p)
+		return 0, t.Kernel().FS.Rmdir(t.FSContext(), start, p)
 	}
-	return 0, t.Kernel().FS.Unlink(p)
+	return 0, t.Kernel().FS.Unlink(t.FSContext(), start, p)
 }
 
 func sysUnlink(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -106,15 +125,22 @@ func doRename(t *core.Task, olddir int, oldAddr uintptr, newdir int, newAddr uin
 	if flags&^(renameNoreplace|renameExchange|renameWhiteout) != 0 || flags&renameWhiteout != 0 {
 		return 0, kerr.EINVAL
 	}
-	op, err := pathArg(t, olddir, oldAddr)
+	ostart, op, err := pathArg(t, olddir, oldAddr, 0)
 	if err != nil {
 		return 0, err
 	}
-	np, err := pathArg(t, newdir, newAddr)
+	nstart, np, err := pathArg(t, newdir, newAddr, 0)
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Rename(op, np, flags&renameNoreplace != 0, flags&renameExchange != 0)
+	var rf vfs.RenameFlags
+	if flags&renameNoreplace != 0 {
+		rf |= vfs.RenameNoReplace
+	}
+	if flags&renameExchange != 0 {
+		rf |= vfs.RenameExchange
+	}
+	return 0, t.Kernel().FS.Rename(t.FSContext(), ostart, op, nstart, np, rf)
 }
 
 func sysRename(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -133,15 +159,22 @@ func doLink(t *core.Task, olddir int, oldAddr uintptr, newdir int, newAddr uintp
 	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
 		return 0, kerr.EINVAL
 	}
-	op, err := pathArg(t, olddir, oldAddr)
+	ostart, op, err := pathArg(t, olddir, oldAddr, flags&atEmptyPath)
 	if err != nil {
 		return 0, err
 	}
-	np, err := pathArg(t, newdir, newAddr)
+	nstart, np, err := pathArg(t, newdir, newAddr, 0)
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Link(op, np, flags&atSymlinkFollow != 0)
+	lf := vfs.AtNoFollow
+	if flags&atSymlinkFollow != 0 {
+		lf = 0
+	}
+	if flags&atEmptyPath != 0 {
+		lf |= vfs.AtEmptyPath
+	}
+	return 0, t.Kernel().FS.Link(t.FSContext(), ostart, op, nstart, np, lf)
 }
 
 func sysLink(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -160,11 +193,11 @@ func doSymlink(t *core.Task, targetAddr uintptr, dirfd int, pathAddr uintptr) (u
 	if target == "" {
 		return 0, kerr.ENOENT
 	}
-	p, err := pathArg(t, dirfd, pathAddr)
+	start, p, err := pathArg(t, dirfd, pathAddr, 0)
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Symlink(target, p)
+	return 0, t.Kernel().FS.Symlink(t.FSContext(), target, start, p)
 }
 
 func sysSymlink(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -175,33 +208,18 @@ func sysSymlinkat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return doSymlink(t, a[0], fdArg(a[1]), a[2])
 }
 
-// fdPath is the path a descriptor was opened by, for the f* calls.
-// Until descriptors keep their dentry, a file renamed after open is
-// still found under its old name.
-func fdPath(t *core.Task, fd uintptr) (string, error) {
-	d, err := getFile(t, fd)
-	if err != nil {
-		return "", err
-	}
-	defer d.DecRef()
-	if d.Path == "" || d.Path[0] != '/' {
-		return "", kerr.EINVAL // a pipe, socket or anonymous file
-	}
-	return d.Path, nil
-}
-
 func doChmod(t *core.Task, dirfd int, pathAddr, mode, flags uintptr) (uintptr, error) {
 	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
 		return 0, kerr.EINVAL
 	}
-	p, err := pathArg(t, dirfd, pathAddr)
+	start, p, err := pathArg(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return 0, err
 	}
 	if flags&atSymlinkNoFollow != 0 {
 		return 0, kerr.EOPNOTSUPP // fchmodat2(2): symlinks have no mode
 	}
-	return 0, t.Kernel().FS.Chmod(p, uint32(mode)&0o7777, true)
+	return 0, t.Kernel().FS.Chmod(t.FSContext(), start, p, uint32(mode)&0o7777, lookupFlags(flags))
 }
 
 func sysChmod(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -212,33 +230,25 @@ func sysFchmodat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return doChmod(t, fdArg(a[0]), a[1], a[2], 0)
 }
 
+// sysFchmod is fchmod(2), on the open file wherever it is now (renamed
+// or unlinked).
 func sysFchmod(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	p, err := fdPath(t, a[0])
+	d, err := fdDentry(t, a[0])
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Chmod(p, uint32(a[1])&0o7777, true)
+	return 0, t.Kernel().FS.Chmod(t.FSContext(), d, "", uint32(a[1])&0o7777, vfs.AtEmptyPath)
 }
 
 func doChown(t *core.Task, dirfd int, pathAddr, uid, gid, flags uintptr) (uintptr, error) {
 	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
 		return 0, kerr.EINVAL
 	}
-	p, err := copyInPath(t, pathAddr)
+	start, p, err := pathArg(t, dirfd, pathAddr, flags)
 	if err != nil {
 		return 0, err
 	}
-	if p == "" {
-		if flags&atEmptyPath == 0 {
-			return 0, kerr.ENOENT
-		}
-		if p, err = fdPath(t, uintptr(dirfd)); err != nil {
-			return 0, err
-		}
-	} else if p, err = resolvePath(t, dirfd, p); err != nil {
-		return 0, err
-	}
-	return 0, t.Kernel().FS.Chown(p, uint32(uid), uint32(gid), flags&atSymlinkNoFollow == 0)
+	return 0, t.Kernel().FS.Chown(t.FSContext(), start, p, uint32(uid), uint32(gid), lookupFlags(flags))
 }
 
 func sysChown(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -253,23 +263,24 @@ func sysFchownat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return doChown(t, fdArg(a[0]), a[1], a[2], a[3], a[4])
 }
 
+// sysFchown is fchown(2), on the open file wherever it is now.
 func sysFchown(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	p, err := fdPath(t, a[0])
+	d, err := fdDentry(t, a[0])
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Chown(p, uint32(a[1]), uint32(a[2]), true)
+	return 0, t.Kernel().FS.Chown(t.FSContext(), d, "", uint32(a[1]), uint32(a[2]), vfs.AtEmptyPath)
 }
 
 func sysTruncate(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if int64(a[1]) < 0 {
 		return 0, kerr.EINVAL
 	}
-	p, err := pathArg(t, atFDCWD, a[0])
+	start, p, err := pathArg(t, atFDCWD, a[0], 0)
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Truncate(p, int64(a[1]))
+	return 0, t.Kernel().FS.Truncate(t.FSContext(), start, p, int64(a[1]))
 }
 
 func sysFtruncate(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -294,7 +305,11 @@ func sysFtruncate(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if tr, ok := d.File.(interface{ Truncate(int64) error }); ok {
 		return 0, tr.Truncate(int64(a[1])) // a file with no path: memfd
 	}
-	return 0, t.Kernel().FS.Truncate(d.Path, int64(a[1]))
+	dent, _ := d.Dentry.(*vfs.Dentry)
+	if dent == nil {
+		return 0, kerr.EINVAL
+	}
+	return 0, t.Kernel().FS.TruncateFile(dent, int64(a[1]))
 }
 
 func sysUtimensat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -331,17 +346,42 @@ func sysUtimensat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 			return 0, err
 		}
 	}
+	var start *vfs.Dentry
 	var p string
 	var err error
+	af := lookupFlags(flags)
 	if pathAddr == 0 {
 		// Linux's utimensat(fd, NULL, ...) changes the file fd refers to.
-		if p, err = fdPath(t, uintptr(dirfd)); err != nil {
+		if start, err = fdDentry(t, uintptr(dirfd)); err != nil {
 			return 0, err
 		}
-	} else if p, err = pathArg(t, dirfd, pathAddr); err != nil {
+		af |= vfs.AtEmptyPath
+	} else if start, p, err = pathArg(t, dirfd, pathAddr, flags); err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Utimens(p, st, flags&atSymlinkNoFollow == 0)
+	return 0, t.Kernel().FS.Utimens(t.FSContext(), start, p, timesAttr(st), af)
+}
+
+// timesAttr turns utimensat's times into the attributes to change.
+func timesAttr(t fs.SetTimes) vfs.SetAttr {
+	var a vfs.SetAttr
+	switch {
+	case t.AtimeOmit:
+	case t.AtimeNow:
+		a.Mask |= vfs.AttrAtime | vfs.AttrAtimeNow
+	default:
+		a.Mask |= vfs.AttrAtime
+		a.Atime = t.Atime
+	}
+	switch {
+	case t.MtimeOmit:
+	case t.MtimeNow:
+		a.Mask |= vfs.AttrMtime | vfs.AttrMtimeNow
+	default:
+		a.Mask |= vfs.AttrMtime
+		a.Mtime = t.Mtime
+	}
+	return a
 }
 
 func sysUmask(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -375,14 +415,14 @@ var fsCalls = map[string]impl{
 	"symlink":   full(sysSymlink),
 	"symlinkat": full(sysSymlinkat),
 	"chmod":     full(sysChmod),
-	"fchmod":    partial(sysFchmod, "by the path the file was opened with"),
+	"fchmod":    full(sysFchmod),
 	"fchmodat":  full(sysFchmodat),
 	"chown":     full(sysChown),
 	"lchown":    full(sysLchown),
-	"fchown":    partial(sysFchown, "by the path the file was opened with"),
+	"fchown":    full(sysFchown),
 	"fchownat":  full(sysFchownat),
 	"truncate":  full(sysTruncate),
-	"ftruncate": partial(sysFtruncate, "by the path the file was opened with"),
+	"ftruncate": full(sysFtruncate),
 	"utimensat": full(sysUtimensat),
 	"umask":     full(sysUmask),
 	"fsync":     full(sysFsync),

@@ -32,13 +32,62 @@ func sysUname(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	var b [6 * 65]byte
 	put := func(i int, s string) { copy(b[i*65:i*65+64], s) }
 	put(0, "Linux")
-	put(1, t.Kernel().Hostname)
+	put(1, t.Kernel().Hostname())
 	put(2, unix.ByteSliceToString(host.Release[:]))
 	put(3, unix.ByteSliceToString(host.Version[:]))
 	put(4, "x86_64")
-	put(5, "(none)")
+	put(5, t.Kernel().Domainname())
 	_, err := t.MM().CopyOut(a[0], b[:])
 	return 0, err
+}
+
+// readUTSName copies in the name of sethostname(2) or setdomainname(2),
+// with their checks in Linux's order: the privilege (CAP_SYS_ADMIN,
+// which only root has in the sandbox) before the length, both before
+// the copy.
+func readUTSName(t *core.Task, a core.SyscallArgs) (string, error) {
+	if !t.Credentials().Privileged() {
+		return "", kerr.EPERM
+	}
+	n := int(int32(a[1]))
+	if n < 0 || n > core.HostnameMax {
+		return "", kerr.EINVAL
+	}
+	b := make([]byte, n)
+	if _, err := t.MM().CopyIn(a[0], b); err != nil {
+		return "", err
+	}
+	// The name is len bytes, NUL or not; uname shows it up to the first
+	// NUL, as Linux's C strings do.
+	return unix.ByteSliceToString(b), nil
+}
+
+// fUTSName shows the name of sethostname(2) and setdomainname(2) as
+// strace does: the string when the length is acceptable, else the
+// pointer.
+func fUTSName(c *call, v uintptr) string {
+	if n := c.args[1]; n > core.HostnameMax {
+		return ptrString(v)
+	}
+	return c.buffer(v, uint64(c.args[1]), false)
+}
+
+func sysSethostname(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	name, err := readUTSName(t, a)
+	if err != nil {
+		return 0, err
+	}
+	t.Kernel().SetHostname(name)
+	return 0, nil
+}
+
+func sysSetdomainname(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	name, err := readUTSName(t, a)
+	if err != nil {
+		return 0, err
+	}
+	t.Kernel().SetDomainname(name)
+	return 0, nil
 }
 
 // getrandom(2) flags.

@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"github.com/runos-project/runos/fs/memfd"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/mm"
@@ -75,9 +76,27 @@ func sysMmap(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		if d.CanRead() != nil || (o.Shared && o.Perms.Write && d.CanWrite() != nil) {
 			return 0, kerr.EACCES
 		}
-		f, ok := d.File.(mm.Mappable)
+		file := d.File
+		if w, ok := file.(*writeCounted); ok {
+			// The mapping must see the file itself, which may share
+			// its pages with every mapping (mm.CachedFile).
+			file = w.File
+		}
+		f, ok := file.(mm.Mappable)
 		if !ok {
 			return 0, kerr.ENODEV
+		}
+		// A file not open for writing can never be written through a
+		// shared mapping, even after mprotect (which says EACCES).
+		o.NoWrite = d.CanWrite() != nil
+		if mfd, ok := f.(*memfd.File); ok && o.Shared &&
+			mfd.Seals()&(memfd.SealWrite|memfd.SealFutureWrite) != 0 {
+			// See memfd_create(2): F_SEAL_WRITE forbids writable shared
+			// mappings (EPERM), and a read-only one may not become one.
+			if o.Perms.Write {
+				return 0, kerr.EPERM
+			}
+			o.NoWrite = true
 		}
 		o.File = f
 		o.Name = d.Path

@@ -140,7 +140,9 @@ func sysEpollCtl(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // epMaxEvents is EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event).
 const epMaxEvents = 0x7fffffff / 12
 
-func doEpollWait(t *core.Task, epfd, evAddr uintptr, maxEvents int, timeoutMS int) (uintptr, error) {
+// doEpollWait waits up to timeout for events; a negative timeout waits
+// for ever, zero not at all.
+func doEpollWait(t *core.Task, epfd, evAddr uintptr, maxEvents int, timeout time.Duration) (uintptr, error) {
 	if maxEvents <= 0 || maxEvents > epMaxEvents {
 		return 0, kerr.EINVAL
 	}
@@ -150,8 +152,8 @@ func doEpollWait(t *core.Task, epfd, evAddr uintptr, maxEvents int, timeoutMS in
 	}
 	defer ed.DecRef()
 	var deadline time.Time
-	if timeoutMS > 0 {
-		deadline = time.Now().Add(time.Duration(timeoutMS) * time.Millisecond)
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
 	}
 	for {
 		evs := ep.Ready(maxEvents)
@@ -166,7 +168,7 @@ func doEpollWait(t *core.Task, epfd, evAddr uintptr, maxEvents int, timeoutMS in
 			}
 			return uintptr(len(evs)), nil
 		}
-		if timeoutMS == 0 {
+		if timeout == 0 {
 			return 0, nil
 		}
 		switch err := t.Block(ep.Notify(), deadline); err {
@@ -180,24 +182,38 @@ func doEpollWait(t *core.Task, epfd, evAddr uintptr, maxEvents int, timeoutMS in
 	}
 }
 
+// msTimeout is epoll_wait's timeout in milliseconds: negative is for ever.
+func msTimeout(v uintptr) time.Duration {
+	return time.Duration(int32(v)) * time.Millisecond
+}
+
 func sysEpollWait(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	return doEpollWait(t, a[0], a[1], int(int32(a[2])), int(int32(a[3])))
+	return doEpollWait(t, a[0], a[1], int(int32(a[2])), msTimeout(a[3]))
+}
+
+// epollSigmask installs epoll_pwait's signal mask, if any: it applies
+// while waiting and is restored after a handler runs (epoll_pwait(2),
+// like pselect).
+func epollSigmask(t *core.Task, addr, size uintptr) error {
+	if addr == 0 {
+		return nil
+	}
+	if size != sigsetSize {
+		return kerr.EINVAL
+	}
+	v, err := copyInU64(t, addr)
+	if err != nil {
+		return err
+	}
+	old := t.SigMask()
+	t.SetSigMask(core.SignalSet(v))
+	t.SetSavedMask(old)
+	return nil
 }
 
 func sysEpollPwait(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	if a[4] != 0 {
-		if a[5] != sigsetSize {
-			return 0, kerr.EINVAL
-		}
-		v, err := copyInU64(t, a[4])
-		if err != nil {
-			return 0, err
-		}
-		// The mask applies while waiting and is restored after a handler
-		// runs (epoll_pwait(2), like pselect).
-		old := t.SigMask()
-		t.SetSigMask(core.SignalSet(v))
-		t.SetSavedMask(old)
+	if err := epollSigmask(t, a[4], a[5]); err != nil {
+		return 0, err
 	}
-	return doEpollWait(t, a[0], a[1], int(int32(a[2])), int(int32(a[3])))
+	return doEpollWait(t, a[0], a[1], int(int32(a[2])), msTimeout(a[3]))
 }

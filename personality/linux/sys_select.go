@@ -225,7 +225,32 @@ func sysPpoll(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if err := setTempMask(t, a[3], a[4]); err != nil {
 		return 0, err
 	}
-	return doPoll(t, a[0], int(int32(a[1])), deadline, noWait)
+	n, err := doPoll(t, a[0], int(int32(a[1])), deadline, noWait)
+	return putTimeLeft(t, a[2], deadline, false, n, err)
+}
+
+// putTimeLeft writes the time left until deadline back into the
+// caller's timeout (a struct timeval when timeval is set, else a struct
+// timespec), as Linux's select, pselect6 and ppoll do whatever their
+// result (see select(2), "Linux"); a zero or absent timeout (no
+// deadline) is left alone. A restart whose time cannot be written back
+// fails with EINTR instead, since it would start over.
+func putTimeLeft(t *core.Task, addr uintptr, deadline time.Time, timeval bool, n uintptr, err error) (uintptr, error) {
+	if addr == 0 || deadline.IsZero() {
+		return n, err
+	}
+	left := max(time.Until(deadline), 0)
+	frac := uint64(left % time.Second)
+	if timeval {
+		frac /= 1000
+	}
+	var b [16]byte
+	le.PutUint64(b[0:], uint64(left/time.Second))
+	le.PutUint64(b[8:], frac)
+	if _, cerr := t.MM().CopyOut(addr, b[:]); cerr != nil && err == kerr.ERESTARTNOHAND {
+		return 0, kerr.EINTR
+	}
+	return n, err
 }
 
 // doSelect serves select(2) and pselect6(2) over fd_set bitmaps.
@@ -331,9 +356,12 @@ func sysSelect(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		}
 		d := time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
 		noWait = d == 0
-		deadline = time.Now().Add(d)
+		if !noWait {
+			deadline = time.Now().Add(d)
+		}
 	}
-	return doSelect(t, int(int32(a[0])), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
+	n, err := doSelect(t, int(int32(a[0])), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
+	return putTimeLeft(t, a[4], deadline, true, n, err)
 }
 
 func sysPselect6(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -351,12 +379,13 @@ func sysPselect6(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 			return 0, err
 		}
 	}
-	return doSelect(t, int(int32(a[0])), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
+	n, err := doSelect(t, int(int32(a[0])), [3]uintptr{a[1], a[2], a[3]}, deadline, noWait)
+	return putTimeLeft(t, a[4], deadline, false, n, err)
 }
 
 var selectCalls = map[string]impl{
 	"poll":     full(sysPoll),
-	"ppoll":    partial(sysPpoll, "the timeout is not updated with the time left"),
-	"select":   partial(sysSelect, "the timeout is not updated with the time left"),
-	"pselect6": partial(sysPselect6, "the timeout is not updated with the time left"),
+	"ppoll":    full(sysPpoll),
+	"select":   full(sysSelect),
+	"pselect6": full(sysPselect6),
 }

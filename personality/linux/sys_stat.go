@@ -44,14 +44,11 @@ func sysStatx(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 			return 0, err
 		}
 	default:
-		if p == "" {
-			p = "."
-		}
-		abs, err := resolvePath(t, dirfd, p)
+		start, err := startAt(t, dirfd, p)
 		if err != nil {
 			return 0, err
 		}
-		if st, err = t.Kernel().FS.Stat(abs, flags&atSymlinkNoFollow == 0); err != nil {
+		if st, err = t.Kernel().FS.Stat(t.FSContext(), start, p, lookupFlags(flags)); err != nil {
 			return 0, err
 		}
 	}
@@ -75,61 +72,4 @@ func sysStatx(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	le.PutUint32(b[140:], devMinor(st.Dev))
 	_, err = t.MM().CopyOut(buf, b[:])
 	return 0, err
-}
-
-// The filesystems so far keep no extended attributes that a guest may
-// see, so every lookup answers ENODATA ("no such attribute") after the
-// path checks, and every list is empty.
-func doGetxattr(t *core.Task, pathAddr uintptr, follow bool) (uintptr, error) {
-	abs, err := pathArg(t, atFDCWD, pathAddr)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := t.Kernel().FS.Stat(abs, follow); err != nil {
-		return 0, err
-	}
-	return 0, kerr.ENODATA
-}
-
-func sysGetxattr(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	return doGetxattr(t, a[0], true)
-}
-
-func sysLgetxattr(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	return doGetxattr(t, a[0], false)
-}
-
-func sysFgetxattr(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, err := getFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	d.DecRef()
-	return 0, kerr.ENODATA
-}
-
-func doListxattr(t *core.Task, pathAddr uintptr, follow bool) (uintptr, error) {
-	abs, err := pathArg(t, atFDCWD, pathAddr)
-	if err != nil {
-		return 0, err
-	}
-	_, err = t.Kernel().FS.Stat(abs, follow)
-	return 0, err
-}
-
-func sysListxattr(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	return doListxattr(t, a[0], true)
-}
-
-func sysLlistxattr(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	return doListxattr(t, a[0], false)
-}
-
-func sysFlistxattr(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, err := getFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	d.DecRef()
-	return 0, nil
 }

@@ -22,10 +22,15 @@ var callGroups = []map[string]impl{
 	fsCalls,
 	selectCalls,
 	timerCalls, sigqueueCalls, pidfdCalls, // sys_timer.go, sys_sigqueue.go, sys_pidfd.go
-	credCalls,  // sys_creds.go
-	schedCalls, // sys_sched.go
-	limitCalls, // sys_rlimit.go
-	fdCalls,    // sys_fdcalls.go
+	credCalls,    // sys_creds.go
+	schedCalls,   // sys_sched.go
+	limitCalls,   // sys_rlimit.go
+	fdCalls,      // sys_fdcalls.go
+	fsExtraCalls, // sys_fsextra.go
+	statfsCalls,  // sys_statfs.go
+	xattrCalls,   // sys_xattr.go
+	inotifyCalls, // sys_inotify.go
+	msyncCalls,   // sys_msync.go
 }
 
 // implemented lists the syscalls of the first areas, by name.
@@ -45,26 +50,21 @@ var implemented = map[string]impl{
 	"lstat":      full(sysLstat),
 	"newfstatat": full(sysNewfstatat),
 	"lseek":      full(sysLseek),
-	"ioctl":      partial(sysIoctl, "TCGETS and TIOCGWINSZ on terminals; FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; everything else ENOTTY"),
+	"ioctl":      partial(sysIoctl, "pseudo-terminals (sys_tty.go): TCGETS/TCSETS[WF] and termios2, TCFLSH, TIOCGWINSZ/TIOCSWINSZ, TIOCSCTTY, TIOCNOTTY, TIOCGPGRP/TIOCSPGRP, TIOCGSID, TIOCGPTN, TIOCSPTLCK/TIOCGPTLCK, TIOCGPTPEER; TCGETS and TIOCGWINSZ on the host terminal; FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; everything else ENOTTY (no TIOCPKT, TIOCSTI, line disciplines other than N_TTY)"),
 	"fcntl":      partial(sysFcntl, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, record and OFD locks, F_GETPIPE_SZ, F_SETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS"),
 	"dup":        full(sysDup),
 	"dup2":       full(sysDup2),
 	"dup3":       full(sysDup3),
-	"readlink":   partial(sysReadlink, "/proc/self/exe and host symlinks"),
-	"readlinkat": partial(sysReadlinkat, "/proc/self/exe and host symlinks"),
+	"readlink":   full(sysReadlink),
+	"readlinkat": partial(sysReadlinkat, "an empty path (an O_PATH|O_NOFOLLOW descriptor of a symlink) fails with ENOENT instead of reading that link"),
 	"getcwd":     full(sysGetcwd),
 	"chdir":      full(sysChdir),
 	"fchdir":     full(sysFchdir),
+	"chroot":     full(sysChroot),
 	"access":     full(sysAccess),
 	"faccessat":  full(sysFaccessat),
 	"faccessat2": full(sysFaccessat2),
 	"statx":      partial(sysStatx, "basic stats; no birth time or attributes"),
-	"getxattr":   partial(sysGetxattr, "no attributes are visible: ENODATA"),
-	"lgetxattr":  partial(sysLgetxattr, "no attributes are visible: ENODATA"),
-	"fgetxattr":  partial(sysFgetxattr, "no attributes are visible: ENODATA"),
-	"listxattr":  partial(sysListxattr, "no attributes are visible: empty list"),
-	"llistxattr": partial(sysLlistxattr, "no attributes are visible: empty list"),
-	"flistxattr": partial(sysFlistxattr, "no attributes are visible: empty list"),
 	"sendfile":   full(sysSendfile),
 	"pipe":       full(sysPipe),
 	"pipe2":      partial(sysPipe2, "O_DIRECT (packet mode) is accepted but pipes stay byte streams"),
@@ -73,7 +73,7 @@ var implemented = map[string]impl{
 
 	// Memory (sys_mm.go).
 	"brk":      full(sysBrk),
-	"mmap":     partial(sysMmap, "MAP_SHARED file mappings are not coherent with write(2) yet"),
+	"mmap":     partial(sysMmap, "MAP_SHARED mappings of host files are private copies; tmpfs and memfd files are coherent"),
 	"munmap":   full(sysMunmap),
 	"mprotect": full(sysMprotect),
 	"mremap":   partial(sysMremap, "no MREMAP_DONTUNMAP"),
@@ -109,6 +109,8 @@ var implemented = map[string]impl{
 	"gettid":          full(sysGettid),
 	"getppid":         full(sysGetppid),
 	"uname":           full(sysUname),
+	"sethostname":     full(sysSethostname),
+	"setdomainname":   full(sysSetdomainname),
 	"getrandom":       full(sysGetrandom),
 	"clock_gettime":   full(sysClockGettime),
 	"clock_getres":    full(sysClockGetres),

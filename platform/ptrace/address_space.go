@@ -46,6 +46,24 @@ type addressSpace struct {
 	// CPUs (100-300 µs on a busy 2-CPU host; see docs/platform-ptrace.md).
 	entered bool
 	pending []queuedCall
+
+	// free are stub threads that no one traces, sleeping in pause(2)
+	// (stub_elf.go, offWait), for the next Contexts to enter: such a
+	// Context seizes one instead of asking the primary goroutine to
+	// clone a thread, a hand-off whose wake-ups across CPUs cost more
+	// than the work (several hundred microseconds on a busy host). The
+	// primary clones one as soon as the stub has started, for the
+	// first Context (the child's first Switch after fork, the first
+	// after exec), which also runs the pending queue itself; a Context
+	// leaving the address space parks its thread here (Context.Release).
+	// At most maxFree, with parking: the threads on their way in. Under
+	// mu.
+	free    []int
+	parking int
+
+	// runMu serializes the runs of the pending queue (runPending), so
+	// that its calls keep their order whoever runs them.
+	runMu sync.Mutex
 }
 
 // queuedCall is a system call waiting in addressSpace.pending.
@@ -110,6 +128,10 @@ func (as *addressSpace) primary(ready chan<- error) {
 		return
 	}
 	as.pid = leader.tid
+	if tid, err := leader.injectAt(stubCodeAddr+offCloneTrap, stubCodeAddr+offCloneTrapEnd,
+		unix.SYS_CLONE, [6]uintptr{cloneFlags}); err == nil {
+		as.free = append(as.free, int(tid))
+	}
 	ready <- nil
 
 	for {
@@ -136,19 +158,73 @@ func (as *addressSpace) primary(ready chan<- error) {
 	}
 }
 
-// runPending runs the queued Map and Unmap calls, in order, on the leader,
-// and ends the queueing: from now on a Context may be in the address space,
-// and it must find every mapping made. It runs on the primary goroutine.
-func (as *addressSpace) runPending(leader *stubThread) error {
-	as.mu.Lock()
-	q := as.pending
-	as.pending = nil
-	as.entered = true
-	as.mu.Unlock()
-	if err := leader.runCalls(q); err != nil {
-		return fmt.Errorf("stub %d: queued Map or Unmap: %w", as.pid, err)
+// runPending runs the queued Map and Unmap calls, in order, on t (the
+// leader, from the primary goroutine, or the first Context's thread), and
+// ends the queueing: from now on a Context may be in the address space,
+// and it must find every mapping made. The queue stays open while it runs,
+// so that no Map made meanwhile can overtake the queued ones: entered is
+// set only once the queue is found empty.
+func (as *addressSpace) runPending(t *stubThread) error {
+	as.runMu.Lock()
+	defer as.runMu.Unlock()
+	for {
+		as.mu.Lock()
+		q := as.pending
+		as.pending = nil
+		if len(q) == 0 {
+			as.entered = true
+		}
+		as.mu.Unlock()
+		if len(q) == 0 {
+			return nil
+		}
+		if err := t.runCalls(q); err != nil {
+			as.mu.Lock()
+			as.entered = true
+			as.mu.Unlock()
+			return fmt.Errorf("stub %d: queued Map or Unmap: %w", as.pid, err)
+		}
 	}
-	return nil
+}
+
+// maxFree bounds addressSpace.free: a program that starts and ends many
+// threads keeps a few host threads sleeping in its stub, not one per
+// thread it ever had.
+const maxFree = 4
+
+// takeFree returns a free stub thread (see free), or 0 if there is none.
+func (as *addressSpace) takeFree() int {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	n := len(as.free)
+	if n == 0 {
+		return 0
+	}
+	tid := as.free[n-1]
+	as.free = as.free[:n-1]
+	return tid
+}
+
+// reserveFree makes room in free for one thread about to be parked,
+// unless free is full or the address space is released. The caller then
+// calls putFree, with the tid once it is parked, 0 if parking failed.
+func (as *addressSpace) reserveFree() bool {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if len(as.free)+as.parking >= maxFree || as.released.Load() {
+		return false
+	}
+	as.parking++
+	return true
+}
+
+func (as *addressSpace) putFree(tid int) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	as.parking--
+	if tid != 0 {
+		as.free = append(as.free, tid)
+	}
 }
 
 // queue puts a Map or Unmap from a thread without a stub thread here in

@@ -262,20 +262,38 @@ func (c *Context) threadIn(as *addressSpace) (*stubThread, error) {
 }
 
 // newThread creates a stub thread in as for this Context: the primary
-// goroutine injects the clone, and this thread becomes its tracer with
-// PTRACE_SEIZE, so that ptrace requests for it can come from here.
+// goroutine injects the clone (unless a thread cloned at the stub's start
+// or a parked one is free: see addressSpace.free), and this thread becomes
+// its tracer with PTRACE_SEIZE, so that ptrace requests for it can come
+// from here. The first Context in runs the queued Maps itself.
+//
+// A thread that sleeps in pause(2) when seized (every one but a thread
+// cloned by the primary just now, which too ends up there) leaves it with
+// a PTRACE_EVENT_STOP; the call is not restarted, because whoever runs the
+// thread next loads orig_rax = -1.
 func (c *Context) newThread(as *addressSpace) (*stubThread, error) {
 	if tid := unix.Gettid(); tid != c.tid {
 		return nil, fmt.Errorf("ptrace: Context of host thread %d used from host thread %d (the goroutine must stay locked to its thread)", c.tid, tid)
 	}
-	r, err := as.ask(request{clone: true})
-	if err != nil {
-		return nil, fmt.Errorf("ptrace: stub %d: clone a stub thread: %w", as.pid, err)
+	tid := as.takeFree()
+	free := tid != 0
+	if !free {
+		r, err := as.ask(request{clone: true})
+		if err != nil {
+			return nil, fmt.Errorf("ptrace: stub %d: clone a stub thread: %w", as.pid, err)
+		}
+		tid = int(r)
 	}
-	t := &stubThread{as: as, tid: int(r), tracer: c.tid, ctx: c}
-	// The new thread spins in "jmp ." until we seize and interrupt it.
+	t := &stubThread{as: as, tid: tid, tracer: c.tid, ctx: c}
+	// The new thread sleeps in pause(2) until we seize and interrupt it.
 	if e := ptraceRequest(ptraceSeize, t.tid, 0, stubPtraceOptions); e != 0 {
 		return nil, fmt.Errorf("ptrace SEIZE stub thread %d (stub %d): %w", t.tid, as.pid, e)
+	}
+	if c.cpu >= 0 {
+		// Before the interrupt wakes it, so that it wakes up here.
+		if err := pinThread(t.tid, c.cpu); err != nil {
+			return nil, fmt.Errorf("pin stub thread %d: %w", t.tid, err)
+		}
 	}
 	if e := ptraceRequest(ptraceInterrupt, t.tid, 0, 0); e != 0 {
 		return nil, fmt.Errorf("ptrace INTERRUPT stub thread %d: %w", t.tid, e)
@@ -286,9 +304,12 @@ func (c *Context) newThread(as *addressSpace) (*stubThread, error) {
 	if ws := t.status; !ws.Stopped() {
 		return nil, fmt.Errorf("stub thread %d (stub %d) %s", t.tid, as.pid, describeStatus(ws))
 	}
-	if c.cpu >= 0 {
-		if err := pinThread(t.tid, c.cpu); err != nil {
-			return nil, fmt.Errorf("pin stub thread %d: %w", t.tid, err)
+	if free {
+		// The first Context in runs the queued Maps (for later
+		// ones the queue is closed and this returns at once).
+		if err := as.runPending(t); err != nil {
+			t.exit()
+			return nil, err
 		}
 	}
 	if err := as.register(t); err != nil {
@@ -323,9 +344,10 @@ func (c *Context) forgetThread(t *stubThread) {
 	}
 }
 
-// Release implements platform.Context.Release. Each stub thread leaves its
-// address space with an injected exit(2), which ends only that thread; the
-// address spaces live on for their other users.
+// Release implements platform.Context.Release. Each stub thread is parked
+// for the next Context to enter its address space (see park), or leaves
+// it with an injected exit(2), which ends only that thread; the address
+// spaces live on for their other users.
 func (c *Context) Release() {
 	if c.released {
 		return
@@ -333,9 +355,10 @@ func (c *Context) Release() {
 	c.released = true
 	for _, t := range c.threads {
 		t.as.unregister(t)
-		if t.as.released.Load() {
+		switch {
+		case t.as.released.Load():
 			t.reap()
-		} else {
+		case !t.park():
 			t.exit()
 		}
 		c.forgetThread(t)
@@ -345,4 +368,27 @@ func (c *Context) Release() {
 		unix.SchedSetaffinity(0, &c.oldMask)
 	}
 	c.p.unpin(c.cpu)
+}
+
+// park hands the stopped thread t back to its address space's free list
+// (addressSpace.free) without waiting for it: it points t at the stub's
+// pause(2) loop and detaches from it. No round trip is needed, and the
+// exiting task's parent, waiting for its exit status, is not kept waiting
+// for the thread's end either. If a stop of t was a pending fault signal,
+// detaching with signal 0 discards it; a system-call stop of
+// PTRACE_SYSEMU skips the call as at any resume. false: t is not parked
+// (the list is full, or a request failed) and still ours.
+func (t *stubThread) park() bool {
+	if !t.as.reserveFree() {
+		return false
+	}
+	t.regs = injectRegs(stubCodeAddr+offWait, unix.SYS_PAUSE, [6]uintptr{})
+	if e := ptraceSetRegsFrom(t.tid, &t.regs); e == 0 {
+		if e := ptraceRequest(ptraceDetach, t.tid, 0, 0); e == 0 {
+			t.as.putFree(t.tid)
+			return true
+		}
+	}
+	t.as.putFree(0)
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,11 +78,12 @@ func TestStubIsBare(t *testing.T) {
 }
 
 // TestThreadsShareAddressSpace runs two Contexts, on two locked
-// goroutines, in one address space: two stub threads of one stub.
+// goroutines, in one address space at once: two stub threads of one stub.
 func TestThreadsShareAddressSpace(t *testing.T) {
 	runtime.LockOSThread()
 	g := newGuest(t, DefaultOptions(), asm(insStoreRax, insSyscall))
-	var wg sync.WaitGroup
+	var wg, both sync.WaitGroup
+	both.Add(2)
 	tids := make([]int, 2)
 	errs := make([]error, 2)
 	for i := range 2 {
@@ -89,7 +91,7 @@ func TestThreadsShareAddressSpace(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			runtime.LockOSThread()
-			errs[i] = runThread(g, i, &tids[i])
+			errs[i] = runThread(g, i, &tids[i], &both)
 		}()
 	}
 	wg.Wait()
@@ -109,13 +111,18 @@ func TestThreadsShareAddressSpace(t *testing.T) {
 }
 
 // runThread is one guest thread of TestThreadsShareAddressSpace: it stores
-// 100+i into the shared data page, and maps a page of its own.
-func runThread(g *guest, i int, tid *int) error {
+// 100+i into the shared data page, and maps a page of its own. It keeps
+// its Context until both threads have run (both), so that neither reuses
+// the other's parked stub thread.
+func runThread(g *guest, i int, tid *int, both *sync.WaitGroup) error {
 	ctx, err := g.p.NewContext()
 	if err != nil {
+		both.Done()
 		return err
 	}
 	defer ctx.Release()
+	defer both.Wait()
+	defer both.Done()
 	st := newState()
 	st.Regs.Rdi, st.Regs.Rax = dataAddr+8*uint64(i), uint64(100+i)
 	ev, err := ctx.Switch(g.as, &st)
@@ -154,12 +161,33 @@ func TestReleaseKillsStub(t *testing.T) {
 		g.switchTo(t, platform.EventSyscall)
 		tid := g.ctx.cur.tid
 		g.ctx.Release()
-		waitGone(t, tid) // the stub thread left; the stub lives on
+		// The stub thread is parked for the next Context, untraced;
+		// the stub lives on.
+		if free := g.as.free; !slices.Contains(free, tid) {
+			t.Errorf("stub thread %d not parked: free threads %v", tid, free)
+		}
+		if tracer := tracerPid(t, tid); tracer != 0 {
+			t.Errorf("parked stub thread %d still traced by %d", tid, tracer)
+		}
+		// The next Context to enter takes it, and runs guest code on it.
+		c2, err := g.p.NewContext()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := newState()
+		if ev, err := c2.Switch(g.as, &st); err != nil || ev.Kind != platform.EventSyscall {
+			t.Fatalf("Switch on a parked thread = %+v, %v", ev, err)
+		}
+		if got := c2.(*Context).cur.tid; got != tid {
+			t.Errorf("new Context runs on stub thread %d, want the parked %d", got, tid)
+		}
+		c2.Release()
 		if processGone(g.as.pid) {
 			t.Fatalf("Context.Release killed the stub")
 		}
 		g.as.Release()
 		waitGone(t, g.as.pid)
+		waitGone(t, tid)
 	})
 	t.Run("address space released under a context", func(t *testing.T) {
 		// exec: the task's old address space goes while its Context
@@ -259,4 +287,24 @@ func TestKill9LeavesNoStub(t *testing.T) {
 	for _, pid := range pids {
 		waitGone(t, pid)
 	}
+}
+
+// tracerPid is the TracerPid of /proc/tid/status.
+func tracerPid(t *testing.T, tid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no TracerPid in /proc/%d/status", tid)
+	return 0
 }

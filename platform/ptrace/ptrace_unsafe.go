@@ -29,6 +29,7 @@ const (
 	ptraceSetOptions  = unix.PTRACE_SETOPTIONS
 	ptraceSeize       = unix.PTRACE_SEIZE
 	ptraceInterrupt   = unix.PTRACE_INTERRUPT
+	ptraceDetach      = unix.PTRACE_DETACH
 	ntX86XState       = unix.NT_X86_XSTATE
 	waitAll           = unix.WALL
 	stubPtraceOptions = unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACESYSGOOD

@@ -37,20 +37,28 @@ const (
 	offSyscallTrap    = 0x00
 	offSyscallTrapEnd = 0x03
 
-	// offCloneTrap: "syscall; test rax,rax; jz spin; int3; spin: jmp spin".
-	// Used to inject clone(CLONE_THREAD): both the parent and the new
-	// thread leave the syscall here. The parent (rax = child tid, or an
-	// errno) stops at the int3 like any injection; the child (rax = 0)
-	// spins on "jmp ." without touching memory or making a system call,
-	// until its future tracer seizes and interrupts it.
+	// offCloneTrap: "syscall; test rax,rax; jz wait; int3; wait: pause;
+	// jmp wait". Used to inject clone(CLONE_THREAD): both the parent and
+	// the new thread leave the syscall here. The parent (rax = child tid,
+	// or an errno) stops at the int3 like any injection; the child
+	// (rax = 0) sleeps in pause(2), touching no memory, until its future
+	// tracer seizes and interrupts it. It must not spin: it inherits the
+	// leader's CPU (pin.go), and a spinning new thread, which the host
+	// scheduler likes to run first, kept the leader from reaching its
+	// int3 for a whole time slice (up to 3 ms per fork). PTRACE_INTERRUPT
+	// ends the pause with a PTRACE_EVENT_STOP; the call is not restarted
+	// because every injection loads orig_rax = -1 (inject.go).
 	offCloneTrap    = 0x10
 	offCloneTrapEnd = 0x18 // after the parent's int3
+	// offWait: the child's "wait: pause; jmp wait" above, where
+	// Context.Release also parks a stub thread it detaches from.
+	offWait = 0x18
 
 	// offEntry is the ELF entry point: a lone int3. The stub never runs
 	// it under our control (the tracer sets rip before every resume);
 	// were the stub ever to run on its own it would die of SIGTRAP
 	// instead of doing anything.
-	offEntry = 0x20
+	offEntry = 0x30
 
 	offBatch    = 0x40
 	offBatchEnd = 0x72 // after the int3
@@ -67,8 +75,10 @@ var stubCode = func() []byte {
 		0x0f, 0x05, // syscall
 		0x48, 0x85, 0xc0, // test rax, rax
 		0x74, 0x01, // jz +1 (over the int3)
-		0xcc,       // int3            (parent)
-		0xeb, 0xfe, // jmp .           (child)
+		0xcc,                         // int3            (parent)
+		0xb8, 0x22, 0x00, 0x00, 0x00, // wait: mov eax, 34 (pause, child)
+		0x0f, 0x05, //                   syscall
+		0xeb, 0xf7, //                   jmp wait
 	})
 	code[offEntry] = 0xcc // int3
 	// The batch loop (batch.go): r12 entries of 8 words at rbx, each

@@ -10,6 +10,10 @@
  *   rtqueue-kill real-time signals sent with kill(2) queue, standard ones do
  *                not; delivery is lowest number first
  *   rtqueue-sigqueue  the same with sigqueue(3), in queue order with values
+ *   blocked-ignored  a blocked signal whose action is to ignore it (SIGCHLD
+ *                by default, SIGUSR1 set to SIG_IGN) stays pending, so
+ *                sigtimedwait(2) and a signalfd(2) can collect it; unblocked
+ *                and ignored it is discarded
  *   kill-1       kill(-1, sig) reaches every other process but not the caller;
  *                meant to run as PID 1 of its own PID namespace (the Go test
  *                runs it so natively, as runos always does) because on a host
@@ -23,6 +27,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/signalfd.h>
 #include <time.h>
 
 static siginfo_t last[65];
@@ -396,11 +401,67 @@ static void kill_all(void)
 	expect_err("kill(getpid(), 65)", kill(getpid(), 65), EINVAL);
 }
 
+static void blocked_ignored(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGUSR1, SIG_IGN);
+
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(7);
+	/* The child's SIGCHLD stays pending though its default is to ignore. */
+	struct timespec ts = {5, 0};
+	siginfo_t si;
+	int sig = sigtimedwait(&set, &si, &ts);
+	expect_int("sigtimedwait collects the blocked SIGCHLD", sig, SIGCHLD);
+	expect_int("si_pid is the child", si.si_pid == pid, 1);
+	expect_int("si_status", si.si_status, 7);
+	reap("child", pid, "exited 7");
+
+	/* An explicitly ignored but blocked SIGUSR1 is pending too. */
+	kill(getpid(), SIGUSR1);
+	sigset_t pend;
+	sigpending(&pend);
+	expect_int("blocked SIG_IGN SIGUSR1 pending", sigismember(&pend, SIGUSR1), 1);
+	/* Unblocking discards it (nothing runs, nothing stays pending). */
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	sigpending(&pend);
+	expect_int("pending after unblocking", sigismember(&pend, SIGUSR1), 0);
+	/* Sent while unblocked and ignored, it never becomes pending. */
+	sigprocmask(SIG_BLOCK, &one, NULL);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	kill(getpid(), SIGUSR1);
+	sigpending(&pend);
+	expect_int("unblocked ignored SIGUSR1 pending", sigismember(&pend, SIGUSR1), 0);
+
+	/* The same SIGCHLD through a signalfd and poll. */
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	expect_int("signalfd", sfd >= 0, 1);
+	pid = fork();
+	if (pid == 0)
+		_exit(9);
+	struct pollfd p = {.fd = sfd, .events = POLLIN};
+	expect_int("poll on the signalfd", poll(&p, 1, 5000), 1);
+	struct signalfd_siginfo fsi;
+	expect_int("read", read(sfd, &fsi, sizeof fsi), sizeof fsi);
+	expect_int("ssi_signo", fsi.ssi_signo, SIGCHLD);
+	expect_int("ssi_status", fsi.ssi_status, 9);
+	reap("second child", pid, "exited 9");
+	close(sfd);
+}
+
 int main(int argc, char **argv)
 {
 	setup();
 	if (argc != 2) {
-		fprintf(stderr, "usage: procsig siginfo|restart|sigsuspend|rtqueue-kill|rtqueue-sigqueue|kill-1\n");
+		fprintf(stderr, "usage: procsig siginfo|restart|sigsuspend|rtqueue-kill|rtqueue-sigqueue|blocked-ignored|kill-1\n");
 		return 2;
 	}
 	const char *m = argv[1];
@@ -418,6 +479,8 @@ int main(int argc, char **argv)
 		rtqueue(1);
 	else if (strcmp(m, "kill-1") == 0)
 		kill_all();
+	else if (strcmp(m, "blocked-ignored") == 0)
+		blocked_ignored();
 	else {
 		fprintf(stderr, "procsig: unknown check %s\n", m);
 		return 2;

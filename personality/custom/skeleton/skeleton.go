@@ -132,7 +132,7 @@ func getpid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // pointers and a NULL, like the System V ABI without envp or auxv.
 func (s *Skeleton) Exec(t *core.Task, path string, argv, envv []string) error {
 	k := t.Kernel()
-	f, err := k.FS.Open(path, fs.OpenFlags{Read: true})
+	f, _, err := k.FS.OpenAt(t.FSContext(), t.Group().WorkingDir(), path, fs.OpenFlags{Read: true}, 0)
 	if err != nil {
 		return fmt.Errorf("exec %s: %w", path, err)
 	}

@@ -27,7 +27,7 @@ const stackSize = 64 << 10
 // its system calls.
 func (x *Xv6) Exec(t *core.Task, p string, argv, envv []string) error {
 	k := t.Kernel()
-	f, err := k.FS.Open(p, fs.OpenFlags{Read: true})
+	f, _, err := k.FS.OpenAt(t.FSContext(), t.Group().WorkingDir(), p, fs.OpenFlags{Read: true}, 0)
 	if err != nil {
 		return fmt.Errorf("exec %s: %w", p, err)
 	}

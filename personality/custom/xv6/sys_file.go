@@ -7,6 +7,7 @@ import (
 
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/fs/pipe"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
 )
@@ -30,10 +31,13 @@ func argPath(t *core.Task, addr uintptr) (string, error) {
 	if p == "" {
 		return "", kerr.ENOENT
 	}
-	if !strings.HasPrefix(p, "/") {
-		p = path.Join(t.Group().Cwd(), p)
-	}
 	return p, nil
+}
+
+// openAt opens p as t, relative to its working directory.
+func openAt(t *core.Task, p string, flags fs.OpenFlags) (fs.File, error) {
+	f, _, err := t.Kernel().FS.OpenAt(t.FSContext(), t.Group().WorkingDir(), p, flags, 0)
+	return f, err
 }
 
 // argFD is xv6's argfd: the open file behind descriptor a, with a
@@ -164,13 +168,13 @@ func sysOpen(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	flags := decodeOpen(mode)
 	k := t.Kernel()
 	var f fs.File
-	st, err := k.FS.Stat(p, true)
+	st, err := k.FS.Stat(t.FSContext(), t.Group().WorkingDir(), p, 0)
 	switch {
 	case err == nil && st.Mode&fs.ModeTypeMask == fs.ModeDir:
 		if mode != oRdonly {
 			return 0, kerr.EISDIR
 		}
-		f, err = k.FS.Open(p, fs.OpenFlags{Read: true})
+		f, err = openAt(t, p, fs.OpenFlags{Read: true})
 	case err == nil && st.Mode&fs.ModeTypeMask == fs.ModeChar:
 		if devMajor(st.Rdev) != consoleMajor {
 			return 0, kerr.ENXIO // xv6: no device switch entry
@@ -178,9 +182,9 @@ func sysOpen(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		f = openConsole(st.Rdev)
 	case err == nil:
 		flags.Create = false
-		f, err = k.FS.Open(p, flags)
+		f, err = openAt(t, p, flags)
 	case errors.Is(err, kerr.ENOENT) && flags.Create:
-		f, err = k.FS.Open(p, flags)
+		f, err = openAt(t, p, flags)
 	}
 	if err != nil {
 		return 0, err
@@ -265,14 +269,11 @@ func sysChdir(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	dir, st, err := t.Kernel().FS.Canonical(p)
+	dir, err := t.Kernel().FS.Chdir(t.FSContext(), t.Group().WorkingDir(), p, 0)
 	if err != nil {
 		return 0, err
 	}
-	if st.Mode&fs.ModeTypeMask != fs.ModeDir {
-		return 0, kerr.ENOTDIR
-	}
-	t.Group().SetCwd(dir)
+	t.Group().SetWorkingDir(dir)
 	return 0, nil
 }
 
@@ -281,7 +282,7 @@ func sysMkdir(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Mkdir(p, 0o755)
+	return 0, t.Kernel().FS.Mkdir(t.FSContext(), t.Group().WorkingDir(), p, 0o755)
 }
 
 // sysMknod makes a device node; xv6's major and minor are shorts.
@@ -290,7 +291,7 @@ func sysMknod(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Mknod(p, fs.ModeChar|0o666, deviceRdev(uint16(a[1]), uint16(a[2])))
+	return 0, t.Kernel().FS.Mknod(t.FSContext(), t.Group().WorkingDir(), p, fs.ModeChar|0o666, deviceRdev(uint16(a[1]), uint16(a[2])))
 }
 
 // sysUnlink removes a file or, as xv6's unlink does, an empty directory;
@@ -307,14 +308,14 @@ func sysUnlink(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	st, err := t.Kernel().FS.Stat(p, false)
+	st, err := t.Kernel().FS.Stat(t.FSContext(), t.Group().WorkingDir(), p, vfs.AtNoFollow)
 	if err != nil {
 		return 0, err
 	}
 	if st.Mode&fs.ModeTypeMask == fs.ModeDir {
-		return 0, t.Kernel().FS.Rmdir(p)
+		return 0, t.Kernel().FS.Rmdir(t.FSContext(), t.Group().WorkingDir(), p)
 	}
-	return 0, t.Kernel().FS.Unlink(p)
+	return 0, t.Kernel().FS.Unlink(t.FSContext(), t.Group().WorkingDir(), p)
 }
 
 // sysLink makes new a second name of old; like xv6, not of a directory.
@@ -327,5 +328,5 @@ func sysLink(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.Kernel().FS.Link(oldp, newp, false)
+	return 0, t.Kernel().FS.Link(t.FSContext(), t.Group().WorkingDir(), oldp, t.Group().WorkingDir(), newp, vfs.AtNoFollow)
 }
