@@ -45,7 +45,7 @@ func (tg *ThreadGroup) send(target *Task, info *SigInfo) {
 	if recipient == nil && len(tg.tasks) > 0 {
 		recipient = tg.tasks[0]
 	}
-	if !act.ignored(sig) || (recipient != nil && (recipient.sigMask|recipient.realBlocked).Has(sig)) {
+	if !act.ignored(sig) || (recipient != nil && (recipient.sigMask | recipient.realBlocked).Has(sig)) {
 		if target != nil {
 			target.pending.add(info)
 			if !target.sigMask.Has(sig) {
