@@ -62,6 +62,13 @@ type PageCache struct {
 	mappers map[*MM]struct{}
 	// pending counts the unmappings Truncate left to goroutines.
 	pending sync.WaitGroup
+	// backing is the host file of a backed cache (pagecache_backed.go),
+	// nil for a memory file system's file.
+	backing Backing
+	// mayDirty: a MAP_SHARED mapping that can be written has mapped the
+	// backed file since users was last 0, so its frames may hold stores
+	// the backing has not seen.
+	mayDirty bool
 }
 
 // pageIndex is the cache page holding file offset off.
@@ -178,7 +185,7 @@ func (c *PageCache) growLocked(size int64) {
 // but no MM's.
 func (c *PageCache) Truncate(size int64) {
 	c.mu.Lock()
-	if size >= c.size {
+	if c.backing == nil && size >= c.size {
 		c.growLocked(size)
 		c.mu.Unlock()
 		return
@@ -305,6 +312,10 @@ func (c *PageCache) detach() {
 	if c.users--; c.users > 0 {
 		return
 	}
+	if c.backing != nil {
+		c.releaseBackedLocked()
+		return
+	}
 	if len(c.frames) > 0 {
 		if c.heap == nil {
 			c.heap = make(map[int64]*[arch.PageSize]byte, len(c.frames))
@@ -330,7 +341,7 @@ func (c *PageCache) detach() {
 func (c *PageCache) page(fileOff uint64) (uint64, FaultCode, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if fileOff >= uint64(c.size) {
+	if c.backing == nil && fileOff >= uint64(c.size) {
 		return 0, FaultBusErr, nil
 	}
 	idx := pageIndex(int64(fileOff))
@@ -340,7 +351,13 @@ func (c *PageCache) page(fileOff uint64) (uint64, FaultCode, error) {
 		if off, err = c.mf.allocPage(); err != nil {
 			return 0, faultNone, err
 		}
-		if hp := c.heap[idx]; hp != nil {
+		if c.backing != nil {
+			// The backing's end of file decides SIGBUS (see fillFromFile).
+			if code := fillFromFile(c.mf.page(off), c.backing, fileOff); code != faultNone {
+				c.mf.putPages([]uint64{off})
+				return 0, code, nil
+			}
+		} else if hp := c.heap[idx]; hp != nil {
 			copy(c.mf.page(off), hp[:])
 			delete(c.heap, idx)
 		}

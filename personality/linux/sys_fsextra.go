@@ -404,7 +404,7 @@ func sysEpollPwait2(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		}
 		timeout = ts.duration()
 	}
-	if err := epollSigmask(t, a[4], a[5]); err != nil {
+	if err := setTempMask(t, a[4], a[5]); err != nil {
 		return 0, err
 	}
 	return doEpollWait(t, a[0], a[1], int(int32(a[2])), timeout)

@@ -191,28 +191,10 @@ func sysEpollWait(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return doEpollWait(t, a[0], a[1], int(int32(a[2])), msTimeout(a[3]))
 }
 
-// epollSigmask installs epoll_pwait's signal mask, if any: it applies
-// while waiting and is restored after a handler runs (epoll_pwait(2),
-// like pselect).
-func epollSigmask(t *core.Task, addr, size uintptr) error {
-	if addr == 0 {
-		return nil
-	}
-	if size != sigsetSize {
-		return kerr.EINVAL
-	}
-	v, err := copyInU64(t, addr)
-	if err != nil {
-		return err
-	}
-	old := t.SigMask()
-	t.SetSigMask(core.SignalSet(v))
-	t.SetSavedMask(old)
-	return nil
-}
-
+// sysEpollPwait is epoll_wait with a signal mask for the wait, restored
+// after a handler runs, as for pselect6 (epoll_pwait(2)).
 func sysEpollPwait(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	if err := epollSigmask(t, a[4], a[5]); err != nil {
+	if err := setTempMask(t, a[4], a[5]); err != nil {
 		return 0, err
 	}
 	return doEpollWait(t, a[0], a[1], int(int32(a[2])), msTimeout(a[3]))
