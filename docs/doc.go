@@ -1,4 +1,5 @@
-// Package docs holds runos's documentation. It has no code: its test keeps
-// docs/tour.md true by checking that every function the tour names exists
-// in the file it names.
+// Package docs holds runos's documentation. It has no code: its tests
+// keep docs/tour.md and docs/filesystems.md true by checking that every
+// file they name exists and that the functions named in their file
+// bullets are declared in those files.
 package docs

@@ -86,6 +86,9 @@ type FileDescription struct {
 	// fchmod, fchdir and the *at calls act on even after a rename; nil
 	// for pipes, sockets and other files with no name.
 	Dentry any
+	// Opener is the opener's credentials (a *vfs.Creds), which
+	// linkat(2)'s AT_EMPTY_PATH compares with the caller's.
+	Opener any
 
 	mu    sync.Mutex
 	flags int

@@ -30,7 +30,11 @@ const faultAroundPages = 16
 // cannot be had (out of memory, beyond end of file, a failing read) is left
 // to fault on its own, and a failing Map drops its pages again.
 func (m *MM) faultAround(v *vma, va uintptr) {
-	if v.file == nil || v.obj != nil || v.cache != nil || v.shared {
+	if v.cache != nil {
+		m.faultAroundCache(v, va) // pagecache_around.go
+		return
+	}
+	if v.file == nil || v.obj != nil || v.shared {
 		return
 	}
 	const window = faultAroundPages * arch.PageSize

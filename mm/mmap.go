@@ -88,11 +88,27 @@ func (m *MM) Mmap(o MmapOpts) (uintptr, error) {
 		v.offset = 0
 	}
 	if cf, ok := v.file.(CachedFile); ok {
-		v.cache = cf.PageCache()
-		if !v.cache.attach(m) {
+		v.cache = cf.PageCache() // nil: this file has none after all
+		if v.cache != nil && v.cache.backing != nil && !v.shared && v.perms.Write {
+			// A private writable mapping of a host file (a program's
+			// data segment) takes its own copy of a page on first
+			// touch, as before page caches: the platform does not say
+			// whether a fault is a write, and nearly every such page
+			// is written (relocations), so mapping the cache's page
+			// first would cost each one a second fault.
+			v.cache.unreserve()
+			v.cache = nil
+		}
+	}
+	if v.cache != nil {
+		if !v.cache.attachReserved(m) {
+			v.cache.unreserve()
 			return 0, kerr.ENODEV // mapped through another memory file
 		}
 		v.noWrite = v.shared && o.NoWrite
+		if v.shared && !v.noWrite {
+			v.cache.noteWritable()
+		}
 	} else if v.shared {
 		v.obj = newSharedObject(v.file)
 		v.noWrite = o.NoWrite && v.file != nil

@@ -6,18 +6,23 @@ import (
 	"github.com/runos-project/runos/kernel/arch"
 )
 
-// CachedFile is a Mappable whose contents live in a PageCache: a file of a
-// memory filesystem (tmpfs, memfd). Every mapping of such a file, in any
-// process and from any mmap call, maps the cache's pages themselves, and
-// the file's read(2) and write(2) go through the same pages, so all of
-// them see each other's changes at once, as on Linux.
+// CachedFile is a Mappable whose mappings share a PageCache: a file of a
+// memory filesystem (tmpfs, memfd), whose contents live in the cache, or
+// a host file, whose backed cache holds the pages mappings use
+// (pagecache_backed.go). Every mapping of such a file, in any process
+// and from any mmap call, maps the cache's pages themselves, and the
+// file's read(2) and write(2) reach the same pages, so all of them see
+// each other's changes at once, as on Linux.
 type CachedFile interface {
 	Mappable
+	// PageCache returns the file's cache; nil maps the file as a file
+	// without one (each mapping its own pages).
 	PageCache() *PageCache
 }
 
 // PageCache is the contents of an in-memory file: its size and its pages,
-// which are the file's only copy of its data. The file system keeps its
+// which are the file's only copy of its data. (A backed cache, of a host
+// file, differs: see NewBackedPageCache.) The file system keeps its
 // metadata (times, modes) and calls ReadAt, WriteAt, Truncate and friends
 // for the bytes; the mm maps the same pages into guest address spaces.
 //
@@ -69,6 +74,11 @@ type PageCache struct {
 	// backed file since users was last 0, so its frames may hold stores
 	// the backing has not seen.
 	mayDirty bool
+	// reserved counts the mappings about to attach a backed cache
+	// (Reserve), and onIdle is called, without the lock, when it has
+	// neither users nor reservations left.
+	reserved int
+	onIdle   func()
 }
 
 // pageIndex is the cache page holding file offset off.
@@ -308,12 +318,20 @@ func (c *PageCache) ref() {
 // still map them (the caller drops them next) keep them alive until then.
 func (c *PageCache) detach() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.users--; c.users > 0 {
+	if c.backing != nil {
+		c.users--
+		idle := c.users == 0 && c.reserved == 0
+		if c.users == 0 {
+			c.releaseBackedLocked()
+		}
+		c.mu.Unlock()
+		if idle && c.onIdle != nil {
+			c.onIdle()
+		}
 		return
 	}
-	if c.backing != nil {
-		c.releaseBackedLocked()
+	defer c.mu.Unlock()
+	if c.users--; c.users > 0 {
 		return
 	}
 	if len(c.frames) > 0 {
@@ -399,4 +417,38 @@ func (m *MM) unmapCacheLocked(c *PageCache, from uint64) {
 		// may still use, as an I/O error would; nothing else to do.
 		_ = m.dropPages(start, v.end)
 	}
+}
+
+// MappedWritable reports whether a MAP_SHARED mapping that may write the
+// file maps it now, in any process: one of a file open for writing,
+// whatever its current protection, as Linux counts them
+// (i_mmap_writable). memfd_create(2)'s F_SEAL_WRITE is refused (EBUSY)
+// while there is one.
+//
+// It takes each mapping MM's lock in turn, so the caller must hold no
+// MM lock; the answer may be stale as soon as it is given unless the
+// caller keeps new writable mappings from being made.
+func (c *PageCache) MappedWritable() bool {
+	c.mu.Lock()
+	mms := make([]*MM, 0, len(c.mappers))
+	for m := range c.mappers {
+		mms = append(mms, m)
+	}
+	c.mu.Unlock()
+	for _, m := range mms {
+		m.mu.Lock()
+		found := false
+		for i := range m.vmas {
+			v := &m.vmas[i]
+			if v.cache == c && v.shared && !v.noWrite {
+				found = true
+				break
+			}
+		}
+		m.mu.Unlock()
+		if found {
+			return true
+		}
+	}
+	return false
 }

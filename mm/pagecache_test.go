@@ -314,7 +314,7 @@ func TestMincoreAndMsync(t *testing.T) {
 	}
 	for _, tc := range msync {
 		t.Run("msync/"+tc.name, func(t *testing.T) {
-			if err := e.m.Msync(tc.addr, tc.length); !errors.Is(err, tc.want) || err != nil && tc.want == nil {
+			if err := e.m.Msync(tc.addr, tc.length, true); !errors.Is(err, tc.want) || err != nil && tc.want == nil {
 				t.Errorf("Msync(%#x, %#x) = %v, want %v", tc.addr, tc.length, err, tc.want)
 			}
 		})

@@ -11,14 +11,15 @@ import "sync"
 // For MAP_SHARED|MAP_ANONYMOUS the object is created by mmap and its
 // offsets start at 0 (Linux's shmem object behind /dev/zero).
 //
-// Files of the memory file systems (tmpfs, memfd) do not use one: they
-// are CachedFiles, and every mapping of them maps the file's PageCache
-// (pagecache.go), so separate mmaps and write(2) all see each other. A
-// shared object remains only for a MAP_SHARED mapping of another file (a
-// host file, which runos never writes through a mapping): its offsets are
-// file offsets, a page is filled from the file on first touch, and the
-// object belongs to that one mmap call (and its splits, mremap copies and
-// fork children), not to the file.
+// Files of the memory file systems (tmpfs, memfd) and host files do not
+// use one: they are CachedFiles, and every mapping of them maps the
+// file's PageCache (pagecache.go, pagecache_backed.go), so separate mmaps
+// and write(2) all see each other. A shared object remains only for a
+// MAP_SHARED mapping of a file without a cache (a host file the cache
+// could not open again, a device): its offsets are file offsets, a page
+// is filled from the file on first touch, nothing is written back, and
+// the object belongs to that one mmap call (and its splits, mremap
+// copies and fork children), not to the file.
 //
 // Each slot holds one reference on its memory-file page, and every
 // page-table entry mapping it holds another, so munmap in one process

@@ -201,7 +201,7 @@ func (n *bindInode) Open(flags fs.OpenFlags) (fs.File, error) {
 	if flags.Append {
 		hostFlags |= unix.O_APPEND
 	}
-	return reopenAs(n.fd, typ, hostFlags)
+	return reopenAs(n.fd, st, hostFlags)
 }
 
 // Statfs implements vfs.StatFS: the host filesystem's figures, as

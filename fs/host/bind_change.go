@@ -202,6 +202,13 @@ func (n *bindInode) Setattr(a *vfs.SetAttr) error {
 		return err
 	}
 	symlink := st.Mode&fs.ModeTypeMask == fs.ModeSymlink
+	key := fileKey{st.Dev, st.Ino}
+	defer func() {
+		// The new size and times are runos's doing (see pagecache.go).
+		if e := mappedCache(key); e != nil {
+			e.b.changed()
+		}
+	}()
 	if a.Mask&(vfs.AttrUID|vfs.AttrGID) != 0 {
 		uid, gid := -1, -1
 		if a.Mask&vfs.AttrUID != 0 {
@@ -227,6 +234,10 @@ func (n *bindInode) Setattr(a *vfs.SetAttr) error {
 	if a.Mask&vfs.AttrSize != 0 {
 		if err := retry(func() error { return unix.Truncate(n.proc(), a.Size) }); err != nil {
 			return err
+		}
+		if e := mappedCache(key); e != nil {
+			// Pages beyond the new end leave every mapping (SIGBUS).
+			e.cache.Truncate(a.Size)
 		}
 	}
 	if a.Mask&(vfs.AttrAtime|vfs.AttrMtime|vfs.AttrAtimeNow|vfs.AttrMtimeNow) != 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/kerr"
+	"github.com/runos-project/runos/mm"
 )
 
 // File is an open host file beneath a Root (read-only) or a Bind
@@ -14,18 +15,92 @@ import (
 // the host descriptor's own offset, so the open file description that
 // holds the File (shared by dup and fork) shares it too.
 //
-// File satisfies mm.Mappable through ReadAt. As pread(2) does, ReadAt
-// returns a short count at end of file; a mapping's reader zero-fills the
-// rest of the page.
+// A regular File is an mm.CachedFile: its mappings share the host
+// inode's page cache (pagecache.go), which read(2) and write(2) here keep
+// coherent with the host file.
 type File struct {
 	fd       int
 	writable bool // opened for writing: Write and WriteAt reach the host
+	append   bool // O_APPEND
+	regular  bool // a regular file, which has a page cache when mapped
+	key      fileKey
 	// closed makes Close idempotent-safe: a second Close is EBADF, not a
 	// close of whatever host descriptor reused the number.
 	closed atomic.Bool
 }
 
-var _ fs.File = (*File)(nil)
+var (
+	_ fs.File       = (*File)(nil)
+	_ mm.CachedFile = (*File)(nil)
+)
+
+// PageCache implements mm.CachedFile: the inode's cache, nil (a private
+// copy per mapping) if the file is no regular file or cannot be opened
+// again for the cache.
+func (f *File) PageCache() *mm.PageCache {
+	if !f.regular || f.closed.Load() {
+		return nil
+	}
+	st, err := fstat(f.fd)
+	if err != nil {
+		return nil
+	}
+	c, err := cacheFor(f, st)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// syncMapped writes back the stores of shared mappings into [off,
+// off+n) before a read, so read(2) sees them as it would on Linux, where
+// both go through one page cache.
+func (f *File) syncMapped(off int64, n int) {
+	if !f.regular {
+		return
+	}
+	if e := mappedCache(f.key); e != nil {
+		if off < 0 {
+			cur, err := unix.Seek(f.fd, 0, unix.SEEK_CUR)
+			if err != nil {
+				return
+			}
+			off = cur
+		}
+		e.cache.Writeback(off, off+int64(n))
+	}
+}
+
+// updateMapped copies what a write of p just stored at off (at the
+// position before it if off < 0) into the cached pages mappings see.
+func (f *File) updateMapped(p []byte, off int64) {
+	if !f.regular || len(p) == 0 {
+		return
+	}
+	e := mappedCache(f.key)
+	if e == nil {
+		return
+	}
+	if off < 0 || f.append {
+		// The write ended at the new position (or, appending, at
+		// the new end of file).
+		var end int64
+		if f.append {
+			st, err := fstat(f.fd)
+			if err != nil {
+				return
+			}
+			end = st.Size
+		} else if cur, err := unix.Seek(f.fd, 0, unix.SEEK_CUR); err == nil {
+			end = cur
+		} else {
+			return
+		}
+		off = end - int64(len(p))
+	}
+	e.cache.Update(p, off)
+	e.b.changed()
+}
 
 // Read reads at the current position; a directory gives EISDIR, as
 // read(2) does.
@@ -33,6 +108,7 @@ func (f *File) Read(p []byte) (int, error) {
 	if f.closed.Load() {
 		return 0, kerr.EBADF
 	}
+	f.syncMapped(-1, len(p))
 	for {
 		n, err := unix.Read(f.fd, p)
 		if err == unix.EINTR {
@@ -54,9 +130,15 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, kerr.EINVAL
 	}
+	f.syncMapped(off, len(p))
+	return preadFull(f.fd, p, off)
+}
+
+// preadFull is pread(2) until p is full or the file ends.
+func preadFull(fd int, p []byte, off int64) (int, error) {
 	total := 0
 	for total < len(p) {
-		n, err := unix.Pread(f.fd, p[total:], off+int64(total))
+		n, err := unix.Pread(fd, p[total:], off+int64(total))
 		if err == unix.EINTR {
 			continue
 		}
@@ -88,6 +170,7 @@ func (f *File) Write(p []byte) (int, error) {
 		if err != nil {
 			return 0, FromErrno(err)
 		}
+		f.updateMapped(p[:n], -1)
 		return n, nil
 	}
 }
@@ -100,8 +183,17 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, kerr.EINVAL
 	}
+	n, err := pwrite(f.fd, p, off)
+	if err == nil {
+		f.updateMapped(p[:n], off)
+	}
+	return n, err
+}
+
+// pwrite is pwrite(2) with EINTR retried and the error translated.
+func pwrite(fd int, p []byte, off int64) (int, error) {
 	for {
-		n, err := unix.Pwrite(f.fd, p, off)
+		n, err := unix.Pwrite(fd, p, off)
 		if err == unix.EINTR {
 			continue
 		}
@@ -110,6 +202,26 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 		}
 		return n, nil
 	}
+}
+
+// Sync is fsync(2): the stores of shared mappings are written back, then
+// the host file is synced if runos may write it.
+func (f *File) Sync() error {
+	if f.closed.Load() {
+		return kerr.EBADF
+	}
+	if !f.regular {
+		return nil
+	}
+	if e := mappedCache(f.key); e != nil {
+		if err := e.cache.Writeback(0, 1<<63-1); err != nil {
+			return err
+		}
+	}
+	if !f.writable {
+		return nil
+	}
+	return retry(func() error { return unix.Fsync(f.fd) })
 }
 
 // Seek is lseek(2) on the host descriptor, so SEEK_DATA/SEEK_HOLE (3, 4)

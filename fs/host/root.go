@@ -2,7 +2,9 @@
 // that serves as the sandbox's root (Root, read-only, beneath an overlay)
 // or that is passed through at a mount point (Bind, read-only or
 // writable). It owns one thing, reaching host files from guest names
-// without ever leaving that directory.
+// without ever leaving that directory. Its files' mappings share one page
+// cache per host inode (pagecache.go), kept coherent with read(2) and
+// write(2) through runos and written back to the host file.
 //
 // Every lookup is a single openat2(2) beneath the root's descriptor with
 // RESOLVE_IN_ROOT, so the host kernel resolves the whole path as if the
@@ -246,7 +248,7 @@ func (r *Root) Open(guestPath string, flags OpenFlags) (fs.File, error) {
 		}
 		return nil, kerr.EROFS
 	}
-	return reopen(pfd, typ)
+	return reopen(pfd, st)
 }
 
 // lookupDir checks that guestPath resolves to a directory.
@@ -262,11 +264,12 @@ func (r *Root) lookupDir(guestPath string) (fs.Stat, error) {
 // reopen turns the O_PATH descriptor of an inspected file into a readable
 // one for the very same inode, through its /proc/self/fd entry: opening
 // the path again could find a different file if the host tree changed.
-func reopen(pfd int, typ uint32) (*File, error) { return reopenAs(pfd, typ, unix.O_RDONLY) }
+func reopen(pfd int, st fs.Stat) (*File, error) { return reopenAs(pfd, st, unix.O_RDONLY) }
 
 // reopenAs is reopen with the access mode (and O_APPEND) in flags; a
-// File opened for writing writes to the host.
-func reopenAs(pfd int, typ uint32, flags int) (*File, error) {
+// File opened for writing writes to the host. st is the file's stat.
+func reopenAs(pfd int, st fs.Stat, flags int) (*File, error) {
+	typ := st.Mode & fs.ModeTypeMask
 	flags |= unix.O_CLOEXEC | unix.O_NOCTTY
 	switch typ {
 	case fs.ModeChar, fs.ModeBlock:
@@ -299,5 +302,7 @@ func reopenAs(pfd int, typ uint32, flags int) (*File, error) {
 			return nil, FromErrno(err)
 		}
 	}
-	return &File{fd: fd, writable: flags&(unix.O_WRONLY|unix.O_RDWR) != 0}, nil
+	return &File{fd: fd, writable: flags&(unix.O_WRONLY|unix.O_RDWR) != 0,
+		append: flags&unix.O_APPEND != 0, regular: typ == fs.ModeRegular,
+		key: fileKey{st.Dev, st.Ino}}, nil
 }

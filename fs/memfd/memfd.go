@@ -5,9 +5,9 @@
 //
 // The bytes live in an mm.PageCache, which every mapping of the memfd
 // maps, so MAP_SHARED mappings (in any process) and read(2)/write(2) see
-// each other, as on Linux. F_SEAL_WRITE does not yet refuse to be added
-// while writable shared mappings exist (Linux's EBUSY); mmap refuses new
-// ones once the seal is set.
+// each other, as on Linux. F_SEAL_WRITE is refused (EBUSY) while a
+// shared mapping that may write exists; mmap refuses new ones once the
+// seal is set.
 package memfd
 
 import (
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/runos-project/runos/fs"
+	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
 	"github.com/runos-project/runos/mm"
 )
@@ -25,8 +26,8 @@ const (
 	SealShrink = 0x2
 	SealGrow   = 0x4
 	SealWrite  = 0x8
-	// SealFutureWrite forbids writes from now on; mappings made before
-	// keep working (here it acts as SealWrite, which cannot see them).
+	// SealFutureWrite forbids writes and new writable shared mappings
+	// from now on; mappings made before keep working.
 	SealFutureWrite = 0x10
 	// SealExec freezes the execute bits; runos only records it.
 	SealExec = 0x20
@@ -58,6 +59,11 @@ type File struct {
 	seals int
 	ino   uint64
 	times fs.Timespec
+	// mode, uid and gid are what fchmod(2) and fchown(2) set: a memfd
+	// starts as 0777, owned by root here.
+	mode     uint32
+	uid, gid uint32
+	ctime    fs.Timespec
 }
 
 // New returns an empty memfd; allowSealing is MFD_ALLOW_SEALING (without
@@ -67,7 +73,8 @@ func New(name string, allowSealing bool) *File {
 	ino := nextIno
 	nextIno++
 	inoMu.Unlock()
-	f := &File{Name: name, ino: ino, times: now()}
+	t := now()
+	f := &File{Name: name, ino: ino, times: t, ctime: t, mode: 0o777}
 	if !allowSealing {
 		f.seals = SealSeal
 	}
@@ -87,10 +94,21 @@ func (f *File) Seals() int {
 }
 
 // AddSeals adds seals (F_ADD_SEALS): EPERM once F_SEAL_SEAL is set,
-// EINVAL for unknown bits.
+// EINVAL for unknown bits, and EBUSY for F_SEAL_WRITE while a shared
+// mapping that may write exists (see memfd_create(2)).
 func (f *File) AddSeals(s int) error {
 	if s&^allSeals != 0 {
 		return kerr.EINVAL
+	}
+	if f.Seals()&SealSeal != 0 {
+		return kerr.EPERM
+	}
+	// The mappings are looked at without f.mu, which comes before the
+	// mm's locks. mmap asks Seals before it maps, so a mapping made
+	// between that and this check is missed (Linux's
+	// mapping_deny_writable closes that window).
+	if s&SealWrite != 0 && f.data.MappedWritable() {
+		return kerr.EBUSY
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -98,6 +116,62 @@ func (f *File) AddSeals(s int) error {
 		return kerr.EPERM
 	}
 	f.seals |= s
+	return nil
+}
+
+// Allocate implements fallocate(2) as on tmpfs (vfs.Allocator): it
+// reserves pages (growing the size unless KEEP_SIZE) or punches a hole.
+// F_SEAL_WRITE forbids punching, F_SEAL_GROW reaching past the end.
+func (f *File) Allocate(mode vfs.AllocMode, off, length int64) error {
+	if off < 0 || length <= 0 {
+		return kerr.EINVAL
+	}
+	if mode&vfs.AllocZeroRange != 0 {
+		return kerr.EOPNOTSUPP // shmem has no FALLOC_FL_ZERO_RANGE
+	}
+	if mode&vfs.AllocPunchHole != 0 && mode&vfs.AllocKeepSize == 0 {
+		return kerr.EOPNOTSUPP
+	}
+	end := off + length
+	if end > maxSize || end < 0 {
+		return kerr.EFBIG
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if mode&vfs.AllocPunchHole != 0 {
+		if f.seals&(SealWrite|SealFutureWrite) != 0 {
+			return kerr.EPERM
+		}
+		f.data.Zero(off, end)
+		f.times = now()
+		return nil
+	}
+	if f.seals&SealGrow != 0 && end > f.data.Size() {
+		return kerr.EPERM
+	}
+	f.data.Allocate(off, end, mode&vfs.AllocKeepSize != 0)
+	f.ctime = now()
+	if mode&vfs.AllocKeepSize == 0 {
+		f.times = f.ctime
+	}
+	return nil
+}
+
+// Setattr implements vfs.AttrFile: fchmod(2) and fchown(2) on a memfd.
+// Only the mode and owner change here; ftruncate is Truncate.
+func (f *File) Setattr(a *vfs.SetAttr) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a.Mask&vfs.AttrMode != 0 {
+		f.mode = a.Mode & 0o7777
+	}
+	if a.Mask&vfs.AttrUID != 0 {
+		f.uid = a.UID
+	}
+	if a.Mask&vfs.AttrGID != 0 {
+		f.gid = a.GID
+	}
+	f.ctime = now()
 	return nil
 }
 
@@ -203,15 +277,23 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 	return f.pos, nil
 }
 
-// Stat reports a regular file with mode 0777, as Linux's memfds have.
+// Stat reports a regular file, at first with mode 0777 as Linux's memfds.
 func (f *File) Stat() (fs.Stat, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return fs.Stat{
-		Dev: dev, Ino: f.ino, Mode: fs.ModeRegular | 0o777, Nlink: 1,
+		Dev: dev, Ino: f.ino, Mode: fs.ModeRegular | f.mode, Nlink: 1, UID: f.uid, GID: f.gid,
 		Size: f.data.Size(), Blksize: 4096, Blocks: f.data.Pages() * (4096 / 512),
-		Atime: f.times, Mtime: f.times, Ctime: f.times,
+		Atime: f.times, Mtime: f.times, Ctime: later(f.times, f.ctime),
 	}, nil
 }
 
 func (f *File) Close() error { return nil }
+
+// later is the later of two times: a write changes the ctime too.
+func later(a, b fs.Timespec) fs.Timespec {
+	if a.Sec > b.Sec || a.Sec == b.Sec && a.Nsec > b.Nsec {
+		return a
+	}
+	return b
+}

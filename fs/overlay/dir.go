@@ -109,6 +109,14 @@ func (n *inode) Tmpfile(a vfs.CreateAttr) (vfs.Inode, error) {
 	return &inode{o: n.o, upper: u}, nil
 }
 
+// ForbidLink implements vfs.Unlinkable for a Tmpfile's inode, which
+// lives in the upper layer alone.
+func (n *inode) ForbidLink() {
+	if u, ok := n.upper.(vfs.Unlinkable); ok {
+		u.ForbidLink()
+	}
+}
+
 // Link implements vfs.Inode: the target is copied up, then linked in
 // the upper layer.
 func (n *inode) Link(name string, target vfs.Inode) error {

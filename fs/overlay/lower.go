@@ -12,6 +12,13 @@ import (
 // tree, to serve as an overlay's lower layer. Each inode is a guest path
 // whose components the VFS has already resolved one by one, so symlinks
 // are never followed here: every call passes O_NOFOLLOW.
+//
+// A lower file's mappings share fs/host's page cache of its host inode,
+// so every process mapping a library maps one copy. Copy-up makes the file
+// a tmpfs file with a cache of its own: a mapping made before it keeps
+// the lower file's pages and does not see later writes, as with Linux's
+// overlayfs (its documentation, "Non-standard behavior": a lower file
+// mapped MAP_SHARED does not reflect changes made after it was mapped).
 func HostLower(root *host.Root) vfs.Inode { return &hostInode{root: root, path: "/"} }
 
 type hostInode struct {

@@ -13,7 +13,7 @@ func NewFIFO() *FIFO {
 	ino := nextIno
 	nextIno++
 	inoMu.Unlock()
-	return &FIFO{&pipe{ino: ino, capacity: Capacity}}
+	return &FIFO{&pipe{ino: ino, capacity: Capacity, attr: newAttr()}}
 }
 
 // OpenRead opens a reading end.

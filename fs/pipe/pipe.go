@@ -26,6 +26,9 @@ type pipe struct {
 	ino     uint64
 	// capacity is the pipe's size, F_SETPIPE_SZ's to change.
 	capacity int
+	// attr is the pipe inode's mode, owner and times, which fchmod(2)
+	// and fchown(2) change on either end (see attr.go).
+	attr attr
 }
 
 var (
@@ -39,12 +42,18 @@ func New() (r *ReadEnd, w *WriteEnd) {
 	ino := nextIno
 	nextIno++
 	inoMu.Unlock()
-	p := &pipe{readers: 1, writers: 1, ino: ino, capacity: Capacity}
+	p := &pipe{readers: 1, writers: 1, ino: ino, capacity: Capacity, attr: newAttr()}
 	return &ReadEnd{p}, &WriteEnd{p}
 }
 
 func (p *pipe) stat() (fs.Stat, error) {
-	return fs.Stat{Ino: p.ino, Mode: fs.ModeFIFO | 0o600, Nlink: 1, Blksize: 4096}, nil
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a := p.attr
+	return fs.Stat{
+		Ino: p.ino, Mode: fs.ModeFIFO | a.mode, Nlink: 1, UID: a.uid, GID: a.gid, Blksize: 4096,
+		Atime: a.ctime, Mtime: a.ctime, Ctime: a.ctime,
+	}, nil
 }
 
 // ReadEnd is the reading side of a pipe.

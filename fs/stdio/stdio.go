@@ -158,8 +158,17 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 	return n, nil
 }
 
-// Stat is fstat(2) on the host stream.
+// Stat is fstat(2) on the host stream, with the sandbox's own fchmod
+// and fchown changes (attr.go).
 func (f *File) Stat() (fs.Stat, error) {
+	st, err := f.hostStat()
+	if err != nil {
+		return st, err
+	}
+	return withOverride(st), nil
+}
+
+func (f *File) hostStat() (fs.Stat, error) {
 	if f.closed.Load() {
 		return fs.Stat{}, kerr.EBADF
 	}

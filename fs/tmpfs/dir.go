@@ -141,6 +141,13 @@ func (n *inode) Tmpfile(a vfs.CreateAttr) (vfs.Inode, error) {
 	return c, nil
 }
 
+// ForbidLink implements vfs.Unlinkable (O_TMPFILE|O_EXCL).
+func (n *inode) ForbidLink() {
+	n.fs.mu.Lock()
+	defer n.fs.mu.Unlock()
+	n.tmpfile = false
+}
+
 // Link implements vfs.Inode.
 func (n *inode) Link(name string, target vfs.Inode) error {
 	t, ok := target.(*inode)

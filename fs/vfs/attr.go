@@ -37,18 +37,23 @@ func (v *VFS) setattrAt(ctx *Context, start *Dentry, path string, flags AtFlags,
 // set-group-ID bit, see chmod(2).
 func (v *VFS) Chmod(ctx *Context, start *Dentry, path string, mode uint32, flags AtFlags) error {
 	return v.setattrAt(ctx, start, path, flags, func(c *Creds, st fs.Stat) (*SetAttr, error) {
-		if !isOwner(c, st) {
-			return nil, kerr.EPERM
-		}
-		if flags&AtNoFollow != 0 && fileType(st.Mode) == fs.ModeSymlink {
+		if flags&AtNoFollow != 0 && fileType(st.Mode) == fs.ModeSymlink && isOwner(c, st) {
 			return nil, kerr.EOPNOTSUPP // Linux cannot chmod a symlink
 		}
-		mode &= 0o7777
-		if !c.Capable(CapFsetid) && !c.inGroup(st.GID) {
-			mode &^= 0o2000
-		}
-		return &SetAttr{Mask: AttrMode, Mode: mode}, nil
+		return chmodChange(c, st, mode)
 	})
+}
+
+// chmodChange is the change chmod(2) makes to a file with attributes st.
+func chmodChange(c *Creds, st fs.Stat, mode uint32) (*SetAttr, error) {
+	if !isOwner(c, st) {
+		return nil, kerr.EPERM
+	}
+	mode &= 0o7777
+	if !c.Capable(CapFsetid) && !c.inGroup(st.GID) {
+		mode &^= 0o2000
+	}
+	return &SetAttr{Mask: AttrMode, Mode: mode}, nil
 }
 
 // Chown is fchownat(2) (and fchown, lchown). uid or gid NoID leaves it
@@ -57,33 +62,38 @@ func (v *VFS) Chmod(ctx *Context, start *Dentry, path string, mode uint32, flags
 // and (if group-executable) its set-group-ID bit, see chown(2).
 func (v *VFS) Chown(ctx *Context, start *Dentry, path string, uid, gid uint32, flags AtFlags) error {
 	return v.setattrAt(ctx, start, path, flags, func(c *Creds, st fs.Stat) (*SetAttr, error) {
-		a := &SetAttr{}
-		if uid != NoID {
-			if uid != st.UID && !c.Capable(CapChown) {
-				return nil, kerr.EPERM
-			}
-			a.Mask |= AttrUID
-			a.UID = uid
-		}
-		if gid != NoID {
-			if !c.Capable(CapChown) && (c.UID != st.UID || gid != st.GID && !c.inGroup(gid)) {
-				return nil, kerr.EPERM
-			}
-			a.Mask |= AttrGID
-			a.GID = gid
-		}
-		if a.Mask != 0 && !isDir(st) && fileType(st.Mode) != fs.ModeSymlink {
-			mode := st.Mode & 0o7777 &^ 0o4000
-			if st.Mode&0o010 != 0 {
-				mode &^= 0o2000
-			}
-			if mode != st.Mode&0o7777 {
-				a.Mask |= AttrMode
-				a.Mode = mode
-			}
-		}
-		return a, nil
+		return chownChange(c, st, uid, gid)
 	})
+}
+
+// chownChange is the change chown(2) makes to a file with attributes st.
+func chownChange(c *Creds, st fs.Stat, uid, gid uint32) (*SetAttr, error) {
+	a := &SetAttr{}
+	if uid != NoID {
+		if uid != st.UID && !c.Capable(CapChown) {
+			return nil, kerr.EPERM
+		}
+		a.Mask |= AttrUID
+		a.UID = uid
+	}
+	if gid != NoID {
+		if !c.Capable(CapChown) && (c.UID != st.UID || gid != st.GID && !c.inGroup(gid)) {
+			return nil, kerr.EPERM
+		}
+		a.Mask |= AttrGID
+		a.GID = gid
+	}
+	if a.Mask != 0 && !isDir(st) && fileType(st.Mode) != fs.ModeSymlink {
+		mode := st.Mode & 0o7777 &^ 0o4000
+		if st.Mode&0o010 != 0 {
+			mode &^= 0o2000
+		}
+		if mode != st.Mode&0o7777 {
+			a.Mask |= AttrMode
+			a.Mode = mode
+		}
+	}
+	return a, nil
 }
 
 // Truncate is truncate(2): write permission on a regular file.

@@ -1,6 +1,8 @@
 package vfs
 
 import (
+	"strconv"
+
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/kerr"
 )
@@ -197,39 +199,64 @@ func (w *walker) newAttr(dir *Dentry, mode uint32) (CreateAttr, error) {
 }
 
 // OpenTmpfile is open(2) with O_TMPFILE: an unnamed regular file in the
-// directory path names, which linkat(2) may later give a name.
-func (v *VFS) OpenTmpfile(ctx *Context, start *Dentry, path string, flags fs.OpenFlags) (fs.File, *Dentry, error) {
+// directory path names, which linkat(2) may later give a name unless
+// flags.Exclusive (O_EXCL) forbids it. flags.Mode must already have the
+// umask applied.
+//
+// See open(2), O_TMPFILE, for the errors: a read-only mount (EROFS) and
+// a directory the caller may not write (EACCES) come before a
+// filesystem without unnamed files (EOPNOTSUPP).
+func (v *VFS) OpenTmpfile(ctx *Context, start *Dentry, path string, flags fs.OpenFlags, how Resolve) (fs.File, *Dentry, error) {
 	if !flags.Write {
 		return nil, nil, kerr.EINVAL // O_TMPFILE needs O_WRONLY or O_RDWR
 	}
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	w := v.walker(ctx, start, 0)
-	dir, err := w.resolve(start, path, true)
+	w := v.walker(ctx, start, how)
+	dir, err := w.resolve(start, path, !flags.NoFollow)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := w.searchable(dir); err != nil {
 		return nil, nil, err
 	}
-	t, ok := dir.inode.(Tmpfiler)
-	if !ok {
-		return nil, nil, kerr.EOPNOTSUPP
-	}
 	a, err := w.newAttr(dir, fs.ModeRegular|flags.Mode&0o7777)
 	if err != nil {
 		return nil, nil, err
+	}
+	t, ok := dir.inode.(Tmpfiler)
+	if !ok {
+		return nil, nil, kerr.EOPNOTSUPP
 	}
 	ino, err := t.Tmpfile(a)
 	if err != nil {
 		return nil, nil, err
 	}
+	if flags.Exclusive {
+		if u, ok := ino.(Unlinkable); ok {
+			u.ForbidLink()
+		}
+	}
+	st, err := ino.Getattr()
+	if err != nil {
+		return nil, nil, err
+	}
+	flags.Directory, flags.Create, flags.Exclusive = false, false, false
 	f, err := ino.Open(flags)
 	if err != nil {
 		return nil, nil, err
 	}
-	// The dentry is not in the cache: the file has no name.
-	return f, &Dentry{inode: ino, mnt: dir.mnt, name: "#tmpfile", parent: dir, deleted: true}, nil
+	// The dentry is not in the cache: the file has no name. It shows as
+	// "#inode (deleted)" in its directory, as on Linux (/proc/pid/fd).
+	d := &Dentry{inode: ino, mnt: dir.mnt, name: "#" + strconv.FormatUint(st.Ino, 10), parent: dir, deleted: true}
+	return v.notifyOpened(f, d, fs.ModeRegular, flags), d, nil
+}
+
+// Unlinkable is implemented by the unnamed inodes a Tmpfiler makes:
+// ForbidLink makes one that linkat(2) may never name (O_TMPFILE with
+// O_EXCL), so linking it fails with ENOENT as for a removed file.
+type Unlinkable interface {
+	ForbidLink()
 }
 
 // pathFile is what O_PATH opens: a handle for *at calls, fstat and

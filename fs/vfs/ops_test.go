@@ -397,7 +397,7 @@ func TestXattrs(t *testing.T) {
 
 func TestTmpfileAndNodes(t *testing.T) {
 	v := newTree(t)
-	f, d, err := v.OpenTmpfile(root, nil, "/dir", fs.OpenFlags{Read: true, Write: true, Mode: 0o600})
+	f, d, err := v.OpenTmpfile(root, nil, "/dir", fs.OpenFlags{Read: true, Write: true, Mode: 0o600}, 0)
 	must(t, err)
 	f.Write([]byte("anon"))
 	if st, _ := f.Stat(); st.Nlink != 0 {

@@ -26,7 +26,7 @@ type FileSystem interface {
 	PathOf(ctx *vfs.Context, d *vfs.Dentry) string
 
 	OpenAt(ctx *vfs.Context, start *vfs.Dentry, path string, flags fs.OpenFlags, how vfs.Resolve) (fs.File, *vfs.Dentry, error)
-	OpenTmpfile(ctx *vfs.Context, start *vfs.Dentry, path string, flags fs.OpenFlags) (fs.File, *vfs.Dentry, error)
+	OpenTmpfile(ctx *vfs.Context, start *vfs.Dentry, path string, flags fs.OpenFlags, how vfs.Resolve) (fs.File, *vfs.Dentry, error)
 	Lookup(ctx *vfs.Context, start *vfs.Dentry, path string, flags vfs.AtFlags) (*vfs.Dentry, error)
 	// Chdir resolves a directory the caller may enter (chdir, fchdir
 	// and chroot).

@@ -137,12 +137,15 @@ func (t *Task) exit() {
 			t.FutexWake(t.ClearChildTID, false, 1, FutexBitsetAll)
 		}
 	}
-	t.k.removeTask(t)
 	t.tg.noteRSS(t.mm)
 	if t.fds != nil {
 		t.fds.Release()
 	}
 	t.k.releaseMM(t.mm)
+	// Only now does the task stop counting as live: Kernel.Wait lets
+	// runos exit when none is left, and releasing the memory may still
+	// write a shared file mapping back to the host.
+	t.k.removeTask(t)
 
 	tg := t.tg
 	tg.mu.Lock()

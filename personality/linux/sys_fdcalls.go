@@ -23,7 +23,7 @@ var fdCalls = map[string]impl{
 	"timerfd_gettime": full(sysTimerfdGettime),
 	"signalfd":        partial(sysSignalfd, "reads the signals of the thread that created it"),
 	"signalfd4":       partial(sysSignalfd4, "reads the signals of the thread that created it"),
-	"memfd_create":    partial(sysMemfdCreate, "MAP_SHARED mappings are copies, not coherent with write(2); no MFD_HUGETLB"),
+	"memfd_create":    partial(sysMemfdCreate, "no MFD_HUGETLB"),
 	"flock":           full(sysFlock),
 	"preadv":          full(sysPreadv),
 	"pwritev":         full(sysPwritev),

@@ -66,14 +66,14 @@ func sysRead(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // readInto reads once from d (at off, or the file position if off < 0)
 // into guest memory at addr.
 func readInto(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int64) (uintptr, error) {
-	if count == 0 {
-		return 0, nil
-	}
 	if int64(count) < 0 {
 		return 0, kerr.EINVAL
 	}
 	if err := t.TerminalRead(d.File); err != nil {
 		return 0, err // a background job reading its terminal
+	}
+	if count == 0 {
+		return readZero(d, off)
 	}
 	count = min(count, maxRW, ioChunk)
 	bp := ioBuffers.Get().(*[]byte)
@@ -99,6 +99,26 @@ func readInto(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int6
 			return 0, cerr
 		}
 		return uintptr(n), nil
+	}
+	return 0, err
+}
+
+// readZero is a read of zero bytes. Linux hands it to the file like
+// any other: a pipe or regular file returns 0, a directory EISDIR, and
+// files that only give whole records (inotify, eventfd, timerfd,
+// signalfd) fail it with EINVAL when a record is there (see
+// inotify(7): "the buffer given to read(2) is too small"). It never
+// blocks here: a file with nothing to give returns EAGAIN in
+// non-blocking mode and 0 otherwise.
+func readZero(d *fs.FileDescription, off int64) (uintptr, error) {
+	var err error
+	if off >= 0 {
+		_, err = d.File.ReadAt(nil, off)
+	} else {
+		_, err = d.File.Read(nil)
+	}
+	if err == kerr.EAGAIN && d.Flags()&fs.FlagNonblock == 0 {
+		err = nil
 	}
 	return 0, err
 }
@@ -334,6 +354,22 @@ func startAt(t *core.Task, dirfd int, p string) (*vfs.Dentry, error) {
 	return dent, nil
 }
 
+// emptyPathStart is what an empty path with AT_EMPTY_PATH names: the
+// working directory for AT_FDCWD, else descriptor dirfd's dentry (nil
+// for a file with no name).
+func emptyPathStart(t *core.Task, dirfd int) (*vfs.Dentry, error) {
+	if dirfd == atFDCWD {
+		return t.Group().WorkingDir(), nil
+	}
+	d, err := t.FDs().Get(dirfd)
+	if err != nil {
+		return nil, err
+	}
+	defer d.DecRef()
+	dent, _ := d.Dentry.(*vfs.Dentry)
+	return dent, nil
+}
+
 // fdDentry is the name descriptor fd was opened through, for the f*
 // calls (fchmod, fchown, fchdir, ...), which act on the open file
 // wherever it has moved since; EINVAL for a pipe, socket or anonymous
@@ -381,8 +417,15 @@ func decodeOpenFlags(flags uintptr, mode uintptr) (fs.OpenFlags, int, error) {
 	default:
 		return of, 0, kerr.EINVAL
 	}
-	if flags&oTmpfile == oTmpfile {
-		return of, 0, kerr.EOPNOTSUPP // needs a writable filesystem
+	if flags&oPath != 0 {
+		flags &^= oTmpfile &^ oDirectory // O_PATH beats O_TMPFILE (open(2))
+	}
+	if flags&oTmpfile&^oDirectory != 0 {
+		// See open(2), O_TMPFILE: it comes with O_DIRECTORY (so that old
+		// kernels fail it), never with O_CREAT, and needs write access.
+		if flags&oDirectory == 0 || flags&oCreat != 0 || !of.Write {
+			return of, 0, kerr.EINVAL
+		}
 	}
 	of.Create = flags&oCreat != 0
 	of.Exclusive = flags&oExcl != 0
@@ -423,11 +466,36 @@ func doOpen(t *core.Task, dirfd int, pathAddr, flags, mode uintptr) (uintptr, er
 		return 0, err
 	}
 	of.Mode &^= t.Group().Umask()
-	f, dent, err := t.Kernel().FS.OpenAt(t.FSContext(), start, p, of, 0)
+	f, dent, err := openPath(t, start, p, of, 0, flags)
 	if err != nil {
 		return 0, err
 	}
-	return installOpened(t, f, dent, nameOf(t, dent, p), of, status, flags)
+	return installOpened(t, f, dent, openedName(t, dent, p, flags), of, status, flags)
+}
+
+// openedName is nameOf for what openPath opened: an O_TMPFILE file is
+// not the directory p names but "#inode (deleted)" in it.
+func openedName(t *core.Task, d *vfs.Dentry, p string, flags uintptr) string {
+	if isTmpfile(flags) {
+		return pathOf(t, d)
+	}
+	return nameOf(t, d, p)
+}
+
+// isTmpfile reports whether open(2) flags ask for O_TMPFILE, which
+// O_PATH overrides.
+func isTmpfile(flags uintptr) bool {
+	return flags&oTmpfile == oTmpfile && flags&oPath == 0
+}
+
+// openPath opens what p names from start, or with O_TMPFILE makes an
+// unnamed file in the directory p names (O_EXCL: one that may never get
+// a name).
+func openPath(t *core.Task, start *vfs.Dentry, p string, of fs.OpenFlags, how vfs.Resolve, flags uintptr) (fs.File, *vfs.Dentry, error) {
+	if isTmpfile(flags) {
+		return t.Kernel().FS.OpenTmpfile(t.FSContext(), start, p, of, how)
+	}
+	return t.Kernel().FS.OpenAt(t.FSContext(), start, p, of, how)
 }
 
 // installOpened is the common tail of open(2), openat(2) and openat2(2):
@@ -445,6 +513,7 @@ func installOpened(t *core.Task, f fs.File, dent *vfs.Dentry, name string, of fs
 	}
 	d := fs.NewFileDescription(f, name, status)
 	d.Dentry = dent
+	d.Opener = t.FSContext().Creds
 	fd, err := t.FDs().Allocate(d, 0, flags&oCloexec != 0)
 	if err != nil {
 		d.DecRef()
@@ -779,14 +848,23 @@ func doReadlink(t *core.Task, dirfd int, pathAddr, buf, size uintptr) (uintptr, 
 	if int(int32(size)) <= 0 {
 		return 0, kerr.EINVAL
 	}
+	var start *vfs.Dentry
+	var lf vfs.AtFlags
 	if p == "" {
-		return 0, kerr.ENOENT
-	}
-	start, err := startAt(t, dirfd, p)
-	if err != nil {
+		// See readlinkat(2): an empty path reads the link dirfd names
+		// itself (an O_PATH|O_NOFOLLOW descriptor of one); anything
+		// else, a pipe included, is no link (ENOENT).
+		if start, err = emptyPathStart(t, dirfd); err != nil {
+			return 0, err
+		}
+		if start == nil && dirfd != atFDCWD {
+			return 0, kerr.ENOENT
+		}
+		lf = vfs.AtEmptyPath
+	} else if start, err = startAt(t, dirfd, p); err != nil {
 		return 0, err
 	}
-	target, err := t.Kernel().FS.Readlink(t.FSContext(), start, p, 0)
+	target, err := t.Kernel().FS.Readlink(t.FSContext(), start, p, lf)
 	if err != nil {
 		return 0, err
 	}

@@ -173,8 +173,30 @@ func doLink(t *core.Task, olddir int, oldAddr uintptr, newdir int, newAddr uintp
 	}
 	if flags&atEmptyPath != 0 {
 		lf |= vfs.AtEmptyPath
+		if op == "" && olddir != atFDCWD {
+			if err := mayLinkDescriptor(t, olddir); err != nil {
+				return 0, err
+			}
+		}
 	}
 	return 0, t.Kernel().FS.Link(t.FSContext(), ostart, op, nstart, np, lf)
+}
+
+// mayLinkDescriptor is linkat(2)'s rule for naming descriptor fd with
+// AT_EMPTY_PATH: the caller needs CAP_DAC_READ_SEARCH, or the very
+// credentials fd was opened with (any change of ids since, or the copy
+// fork(2) makes, is another set), else the call fails with ENOENT.
+func mayLinkDescriptor(t *core.Task, fd int) error {
+	d, err := t.FDs().Get(fd)
+	if err != nil {
+		return err
+	}
+	defer d.DecRef()
+	c := t.FSContext().Creds
+	if opener, _ := d.Opener.(*vfs.Creds); opener == c || c.Capable(vfs.CapDacReadSearch) {
+		return nil
+	}
+	return kerr.ENOENT
 }
 
 func sysLink(t *core.Task, a core.SyscallArgs) (uintptr, error) {
@@ -233,11 +255,34 @@ func sysFchmodat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // sysFchmod is fchmod(2), on the open file wherever it is now (renamed
 // or unlinked).
 func sysFchmod(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, err := fdDentry(t, a[0])
-	if err != nil {
+	d, af, err := fdAttrTarget(t, a[0])
+	switch {
+	case err != nil:
 		return 0, err
+	case af != nil:
+		return 0, vfs.ChmodFile(t.FSContext(), af, uint32(a[1])&0o7777)
 	}
 	return 0, t.Kernel().FS.Chmod(t.FSContext(), d, "", uint32(a[1])&0o7777, vfs.AtEmptyPath)
+}
+
+// fdAttrTarget is what fchmod(2) and fchown(2) on fd change: the name
+// it was opened through, or else the file itself when it keeps a mode
+// and owner with no name (a pipe, a memfd). Other nameless files
+// (eventfd, epoll, inotify: Linux's one shared anonymous inode) refuse
+// with EOPNOTSUPP.
+func fdAttrTarget(t *core.Task, fd uintptr) (*vfs.Dentry, vfs.AttrFile, error) {
+	d, err := getFile(t, fd)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer d.DecRef()
+	if dent, _ := d.Dentry.(*vfs.Dentry); dent != nil {
+		return dent, nil, nil
+	}
+	if af, ok := d.File.(vfs.AttrFile); ok {
+		return nil, af, nil
+	}
+	return nil, nil, kerr.EOPNOTSUPP
 }
 
 func doChown(t *core.Task, dirfd int, pathAddr, uid, gid, flags uintptr) (uintptr, error) {
@@ -265,9 +310,12 @@ func sysFchownat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 
 // sysFchown is fchown(2), on the open file wherever it is now.
 func sysFchown(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, err := fdDentry(t, a[0])
-	if err != nil {
+	d, af, err := fdAttrTarget(t, a[0])
+	switch {
+	case err != nil:
 		return 0, err
+	case af != nil:
+		return 0, vfs.ChownFile(t.FSContext(), af, uint32(a[1]), uint32(a[2]))
 	}
 	return 0, t.Kernel().FS.Chown(t.FSContext(), d, "", uint32(a[1]), uint32(a[2]), vfs.AtEmptyPath)
 }
@@ -388,15 +436,15 @@ func sysUmask(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return uintptr(t.Group().SetUmask(uint32(a[0]))), nil
 }
 
-// sysFsync: every filesystem of the sandbox is in memory or read-only,
-// so there is nothing to flush; the descriptor must be valid.
+// sysFsync: only a host file has anything to flush (syncFile, in
+// sys_msync.go); the descriptor must be valid.
 func sysFsync(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	d, err := getFile(t, a[0])
 	if err != nil {
 		return 0, err
 	}
-	d.DecRef()
-	return 0, nil
+	defer d.DecRef()
+	return 0, syncFile(d.File)
 }
 
 var fsCalls = map[string]impl{

@@ -332,11 +332,11 @@ func sysOpenat2(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		return 0, err
 	}
 	of.Mode &^= t.Group().Umask()
-	f, dent, err := t.Kernel().FS.OpenAt(t.FSContext(), start, p, of, how)
+	f, dent, err := openPath(t, start, p, of, how, uintptr(flags))
 	if err != nil {
 		return 0, err
 	}
-	name := nameOf(t, dent, p)
+	name := openedName(t, dent, p, uintptr(flags))
 	if how&vfs.ResolveInRoot != 0 {
 		name = pathOf(t, dent) // "/" was the dirfd
 	}
@@ -418,9 +418,9 @@ var fsExtraCalls = map[string]impl{
 	"utime":        full(sysUtime),
 	"utimes":       full(sysUtimes),
 	"futimesat":    full(sysFutimesat),
-	"fallocate":    partial(sysFallocate, "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE, and ZERO_RANGE on tmpfs (which Linux's tmpfs refuses); others EOPNOTSUPP"),
+	"fallocate":    partial(sysFallocate, "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE on tmpfs and memfds, and ZERO_RANGE on tmpfs (which Linux's tmpfs refuses); others EOPNOTSUPP"),
 	"creat":        full(sysCreat),
-	"openat2":      partial(sysOpenat2, "no O_TMPFILE (EOPNOTSUPP, as open); RESOLVE_CACHED lookups never fail with EAGAIN"),
+	"openat2":      partial(sysOpenat2, "O_TMPFILE as open(2); RESOLVE_CACHED lookups never fail with EAGAIN"),
 	"close_range":  full(sysCloseRange),
 	"fchmodat2":    full(sysFchmodat2),
 	"epoll_pwait2": full(sysEpollPwait2),

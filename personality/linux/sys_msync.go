@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/kernel/arch"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
@@ -21,8 +22,10 @@ const (
 
 // sysMsync checks its arguments in Linux's order (unknown flags, an
 // unaligned address, MS_ASYNC with MS_SYNC: EINVAL) and then the range
-// (ENOMEM for unmapped pages). There is nothing to write back: mappings
-// of runos's writable files share the file's own pages (mm.PageCache).
+// (ENOMEM for unmapped pages). MS_SYNC writes the stores of shared
+// mappings of host files back to the file (mm.NewBackedPageCache);
+// MS_ASYNC only schedules that on Linux, and runos writes back anyway
+// when the last mapping goes or the file is fsync'd or read.
 func sysMsync(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	addr, length, flags := a[0], a[1], int32(a[2])
 	if flags&^(msAsync|msInvalidate|msSync) != 0 || addr&arch.PageMask != 0 {
@@ -31,7 +34,23 @@ func sysMsync(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if flags&msAsync != 0 && flags&msSync != 0 {
 		return 0, kerr.EINVAL
 	}
-	return 0, t.MM().Msync(addr, length)
+	return 0, t.MM().Msync(addr, length, flags&msSync != 0)
+}
+
+// syncer is a file with something to flush on fsync(2): a host file,
+// whose shared mappings' stores must reach it (host.File.Sync).
+type syncer interface{ Sync() error }
+
+// syncFile is fsync(2) and fdatasync(2) on f; the files of the memory
+// file systems have nothing to flush.
+func syncFile(f fs.File) error {
+	if w, ok := f.(*writeCounted); ok {
+		f = w.File
+	}
+	if s, ok := f.(syncer); ok {
+		return s.Sync()
+	}
+	return nil
 }
 
 // mincoreChunk is how many pages sysMincore asks the mm about at once, as

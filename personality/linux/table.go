@@ -42,8 +42,8 @@ var implemented = map[string]impl{
 	"writev":     full(sysWritev),
 	"pread64":    full(sysPread64),
 	"pwrite64":   full(sysPwrite64),
-	"open":       partial(sysOpen, "no O_TMPFILE"),
-	"openat":     partial(sysOpenat, "no O_TMPFILE"),
+	"open":       partial(sysOpen, "O_TMPFILE only on tmpfs and the root overlay (a --mount host directory: EOPNOTSUPP)"),
+	"openat":     partial(sysOpenat, "O_TMPFILE only on tmpfs and the root overlay (a --mount host directory: EOPNOTSUPP)"),
 	"close":      full(sysClose),
 	"fstat":      full(sysFstat),
 	"stat":       full(sysStat),
@@ -56,7 +56,7 @@ var implemented = map[string]impl{
 	"dup2":       full(sysDup2),
 	"dup3":       full(sysDup3),
 	"readlink":   full(sysReadlink),
-	"readlinkat": partial(sysReadlinkat, "an empty path (an O_PATH|O_NOFOLLOW descriptor of a symlink) fails with ENOENT instead of reading that link"),
+	"readlinkat": full(sysReadlinkat),
 	"getcwd":     full(sysGetcwd),
 	"chdir":      full(sysChdir),
 	"fchdir":     full(sysFchdir),
@@ -73,7 +73,7 @@ var implemented = map[string]impl{
 
 	// Memory (sys_mm.go).
 	"brk":      full(sysBrk),
-	"mmap":     partial(sysMmap, "MAP_SHARED mappings of host files are private copies; tmpfs and memfd files are coherent"),
+	"mmap":     partial(sysMmap, "every file's mappings share one page cache, coherent with read/write through runos but not with programs changing host files outside it"),
 	"munmap":   full(sysMunmap),
 	"mprotect": full(sysMprotect),
 	"mremap":   partial(sysMremap, "no MREMAP_DONTUNMAP"),
