@@ -1,6 +1,8 @@
 package overlay
 
 import (
+	"sync"
+
 	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/fs/host"
 	"github.com/runos-project/runos/fs/vfs"
@@ -21,9 +23,21 @@ import (
 // mapped MAP_SHARED does not reflect changes made after it was mapped).
 func HostLower(root *host.Root) vfs.Inode { return &hostInode{root: root, path: "/"} }
 
+// A hostInode reads its host attributes once, when it is looked up, and
+// answers every later Getattr from that copy: the VFS keeps the inode in
+// its dentry cache, so a stat(2) or the permission check of each directory
+// on a path costs no host system call (resolving a host path beneath the
+// root takes three). The lower layer is read-only to the sandbox, so only
+// the host could change it; like overlayfs(5), which leaves changes to a
+// mounted lower layer undefined, runos does not promise to see them (a
+// file's atime, in particular, stays what it was at the lookup).
 type hostInode struct {
 	root *host.Root
 	path string
+
+	mu     sync.Mutex
+	st     fs.Stat
+	haveSt bool
 }
 
 func (h *hostInode) join(name string) string {
@@ -33,14 +47,26 @@ func (h *hostInode) join(name string) string {
 	return h.path + "/" + name
 }
 
-func (h *hostInode) Getattr() (fs.Stat, error) { return h.root.Stat(h.path, false) }
+func (h *hostInode) Getattr() (fs.Stat, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.haveSt {
+		st, err := h.root.Stat(h.path, false)
+		if err != nil {
+			return fs.Stat{}, err
+		}
+		h.st, h.haveSt = st, true
+	}
+	return h.st, nil
+}
 
 func (h *hostInode) Lookup(name string) (vfs.Inode, error) {
 	p := h.join(name)
-	if _, err := h.root.Stat(p, false); err != nil {
+	st, err := h.root.Stat(p, false)
+	if err != nil {
 		return nil, err
 	}
-	return &hostInode{root: h.root, path: p}, nil
+	return &hostInode{root: h.root, path: p, st: st, haveSt: true}, nil
 }
 
 func (h *hostInode) Readlink() (string, error) { return h.root.Readlink(h.path) }
