@@ -3,11 +3,11 @@ package ptrace
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/runos-project/runos/platform"
+	"github.com/runos-project/runos/platform/platformtest"
 )
 
 // TestQueuedMapsRunInOrder checks the queue of a fresh address space and
@@ -17,9 +17,7 @@ import (
 func TestQueuedMapsRunInOrder(t *testing.T) {
 	for _, n := range []int{1, 2, 3, tableEntries, 2*tableEntries + 5} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			g := newGuest(t, DefaultOptions(), insSyscall)
+			g := newGuest(t, DefaultOptions(), platformtest.InsSyscall)
 			ro := platform.Perms{Read: true}
 			rw := platform.Perms{Read: true, Write: true}
 			// n pages at unmappedAddr, every other one of them a
@@ -42,7 +40,7 @@ func TestQueuedMapsRunInOrder(t *testing.T) {
 			if g.as.entered {
 				t.Fatalf("address space entered before any Switch")
 			}
-			if ev, err := g.ctx.Switch(g.as, &g.st); err != nil || ev.Kind != platform.EventSyscall {
+			if ev, err := g.ctx.Switch(g.as, &g.St); err != nil || ev.Kind != platform.EventSyscall {
 				t.Fatalf("Switch = %+v, %v", ev, err)
 			}
 			maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", g.as.pid))

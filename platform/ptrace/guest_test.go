@@ -1,166 +1,76 @@
 package ptrace
 
 import (
-	"encoding/binary"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/runos-project/runos/kernel/arch"
 	"github.com/runos-project/runos/platform"
+	"github.com/runos-project/runos/platform/platformtest"
 )
 
-// The tests run hand-assembled guest code. Layout of a test guest:
-//
-//	codeAddr      one r-x page: the code, memory file offset 0
-//	dataAddr      one rw- page: data and stack, offset 1 page
-//	roAddr        one r-- page, offset 2 pages
-//	unmappedAddr  nothing (tests map offset 3 pages here)
+// Test guests come from the shared suite (platformtest), with its layout.
 const (
-	codeAddr     = 0x400000
-	dataAddr     = 0x600000
-	roAddr       = 0x700000
-	unmappedAddr = 0x800000
-
-	memFilePages = 8
+	codeAddr     = platformtest.CodeAddr
+	dataAddr     = platformtest.DataAddr
+	unmappedAddr = platformtest.UnmappedAddr
 )
 
-// Instruction encodings used by the tests.
-var (
-	insSyscall    = []byte{0x0f, 0x05}
-	insMovRdiRax  = []byte{0x48, 0x89, 0xc7}             // mov rdi, rax
-	insStoreRax   = []byte{0x48, 0x89, 0x07}             // mov [rdi], rax
-	insLoadRax    = []byte{0x48, 0x8b, 0x07}             // mov rax, [rdi]
-	insMovqRaxX0  = []byte{0x66, 0x48, 0x0f, 0x7e, 0xc0} // movq rax, xmm0
-	insMovqX1Rax  = []byte{0x66, 0x48, 0x0f, 0x6e, 0xc8} // movq xmm1, rax
-	insMovqRaxX1  = []byte{0x66, 0x48, 0x0f, 0x7e, 0xc8} // movq rax, xmm1
-	insUD2        = []byte{0x0f, 0x0b}
-	insInt3       = []byte{0xcc}
-	insHlt        = []byte{0xf4}
-	insNop        = []byte{0x90}
-	insDivByZero  = []byte{0x31, 0xc9, 0xf7, 0xf1} // xor ecx, ecx; div ecx
-	insSpin       = []byte{0xeb, 0xfe}             // jmp .
-	insGetpidLoop = []byte{0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7}
-)
-
-// movEax is "mov eax, imm32".
-func movEax(v uint32) []byte {
-	return binary.LittleEndian.AppendUint32([]byte{0xb8}, v)
-}
-
-// movRax is "mov rax, imm64".
-func movRax(v uint64) []byte {
-	return binary.LittleEndian.AppendUint64([]byte{0x48, 0xb8}, v)
-}
-
-func asm(parts ...[]byte) []byte {
-	var code []byte
-	for _, p := range parts {
-		code = append(code, p...)
+// spec describes the ptrace platform with opts to the shared suite.
+func spec(opts Options) platformtest.Spec {
+	return platformtest.Spec{
+		New: func(tb testing.TB, memFD int) platform.Platform {
+			tb.Helper()
+			p, err := NewWithOptions(memFD, opts)
+			if err != nil {
+				tb.Fatalf("New: %v", err)
+			}
+			return p
+		},
+		MaxUserAddress: stubCodeAddr,
+		AccessKnown:    false, // a SIGSEGV does not say (see fault.go)
+		PageFaults: []platformtest.PageFault{
+			// The stub's code is mapped in every stub, read-only.
+			{Name: "write to the stub's page", Code: platformtest.InsStoreRax, Addr: stubCodeAddr, Present: true, Write: true},
+		},
 	}
-	return code
 }
 
-// guest is one test program: a platform, an address space with the layout
-// above, a Context, and a task state ready to run the code.
+// TestConformance runs the behaviour every platform must show, with and
+// without pinning stub threads to their tracer's CPU.
+func TestConformance(t *testing.T) {
+	for _, pin := range []bool{true, false} {
+		t.Run(map[bool]string{false: "unpinned", true: "pinned"}[pin], func(t *testing.T) {
+			platformtest.Run(t, spec(Options{PinCPUs: pin}))
+		})
+	}
+}
+
+// guest is a guest of the shared suite, with its platform, address space
+// and Context also as their ptrace types, for the tests that look inside.
 type guest struct {
-	p     *Platform
-	memFD int
-	as    *addressSpace
-	ctx   *Context
-	st    arch.State
+	*platformtest.Guest
+	p   *Platform
+	as  *addressSpace
+	ctx *Context
 }
 
-// newGuest builds a guest. The calling goroutine must be locked to its
-// thread (it becomes the tracer); cleanup runs on the same goroutine.
+// newGuest builds a guest. It locks the calling goroutine to its thread,
+// which becomes the tracer; clean-up runs on the same thread.
 func newGuest(t testing.TB, opts Options, code []byte) *guest {
 	t.Helper()
-	g := &guest{}
-	fd, err := unix.MemfdCreate("runos-ptrace-test", unix.MFD_CLOEXEC)
-	if err != nil {
-		t.Fatalf("memfd_create: %v", err)
-	}
-	g.memFD = fd
-	t.Cleanup(func() { unix.Close(fd) })
-	if err := unix.Ftruncate(fd, memFilePages*pageSize); err != nil {
-		t.Fatalf("ftruncate: %v", err)
-	}
-	if _, err := unix.Pwrite(fd, code, 0); err != nil {
-		t.Fatalf("pwrite code: %v", err)
-	}
-	if g.p, err = NewWithOptions(fd, opts); err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(g.p.Close)
-	as, err := g.p.NewAddressSpace()
-	if err != nil {
-		t.Fatalf("NewAddressSpace: %v", err)
-	}
-	g.as = as.(*addressSpace)
-	t.Cleanup(as.Release)
-	for _, m := range []struct {
-		addr  uintptr
-		off   uint64
-		perms platform.Perms
-	}{
-		{codeAddr, 0, platform.Perms{Read: true, Exec: true}},
-		{dataAddr, pageSize, platform.Perms{Read: true, Write: true}},
-		{roAddr, 2 * pageSize, platform.Perms{Read: true}},
-	} {
-		if err := as.Map(m.addr, pageSize, m.off, m.perms); err != nil {
-			t.Fatalf("Map %#x: %v", m.addr, err)
-		}
-	}
-	ctx, err := g.p.NewContext()
-	if err != nil {
-		t.Fatalf("NewContext: %v", err)
-	}
-	g.ctx = ctx.(*Context)
-	t.Cleanup(ctx.Release)
-	g.st = newState()
-	return g
+	g := platformtest.NewGuest(t, spec(opts), code)
+	return &guest{Guest: g, p: g.Platform.(*Platform), as: g.AS.(*addressSpace), ctx: g.Ctx.(*Context)}
 }
 
-func newState() arch.State {
-	return arch.State{
-		Regs: arch.Registers{
-			Rip:    codeAddr,
-			Rsp:    dataAddr + pageSize,
-			Cs:     arch.UserCS,
-			Ss:     arch.UserSS,
-			Eflags: arch.InitialEflags,
-		},
-		FP:      arch.NewFPState(),
-		FPDirty: true,
-	}
-}
-
-// switchTo runs the guest and fails the test on error or on an event of
-// another kind.
-func (g *guest) switchTo(t testing.TB, want platform.EventKind) platform.Event {
+// newTestPlatform is a ptrace platform with the default options over a
+// fresh memory file, closed when t ends.
+func newTestPlatform(t testing.TB) *Platform {
 	t.Helper()
-	ev, err := g.ctx.Switch(g.as, &g.st)
-	if err != nil {
-		t.Fatalf("Switch: %v", err)
-	}
-	if ev.Kind != want {
-		t.Fatalf("Switch = %+v (rip %#x), want a %v event", ev, g.st.Regs.Rip, want)
-	}
-	return ev
-}
-
-// readMem reads 8 bytes of the memory file.
-func (g *guest) readMem(t testing.TB, off int64) uint64 {
-	t.Helper()
-	var b [8]byte
-	if _, err := unix.Pread(g.memFD, b[:], off); err != nil {
-		t.Fatalf("pread: %v", err)
-	}
-	return binary.LittleEndian.Uint64(b[:])
+	p, _ := platformtest.NewPlatform(t, spec(DefaultOptions()))
+	return p.(*Platform)
 }
 
 // processGone reports whether pid no longer runs: it has vanished, or it

@@ -1,13 +1,13 @@
 package ptrace
 
 import (
-	"runtime"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/runos-project/runos/platform"
+	"github.com/runos-project/runos/platform/platformtest"
 )
 
 // watchdog kills the stub if a test hangs, so that a broken Interrupt makes
@@ -18,48 +18,13 @@ func watchdog(t *testing.T, g *guest) {
 	t.Cleanup(func() { timer.Stop() })
 }
 
-func TestInterruptSpinningGuest(t *testing.T) {
-	runtime.LockOSThread()
-	g := newGuest(t, DefaultOptions(), asm(insSpin))
-	watchdog(t, g)
-	go func() {
-		time.Sleep(20 * time.Millisecond)
-		g.ctx.Interrupt()
-	}()
-	g.switchTo(t, platform.EventInterrupt)
-	if g.st.Regs.Rip != codeAddr {
-		t.Errorf("rip %#x after interrupt, want the spin loop at %#x", g.st.Regs.Rip, codeAddr)
-	}
-	// Nothing is pending any more: the guest runs again until the next
-	// interrupt.
-	go func() {
-		time.Sleep(20 * time.Millisecond)
-		g.ctx.Interrupt()
-	}()
-	g.switchTo(t, platform.EventInterrupt)
-}
-
-func TestInterruptBeforeSwitch(t *testing.T) {
-	runtime.LockOSThread()
-	g := newGuest(t, DefaultOptions(), asm(movEax(39), insSyscall))
-	watchdog(t, g)
-	g.ctx.Interrupt()
-	g.ctx.Interrupt() // twice is once
-	g.switchTo(t, platform.EventInterrupt)
-	if g.st.Regs.Rip != codeAddr {
-		t.Errorf("rip moved to %#x: the guest ran", g.st.Regs.Rip)
-	}
-	g.switchTo(t, platform.EventSyscall)
-}
-
 // TestInterruptDuringInjection: an interrupt signal that arrives while the
 // kernel injects a Map into the same stub thread is reported by the next
 // Switch, and the injection still works.
 func TestInterruptDuringInjection(t *testing.T) {
-	runtime.LockOSThread()
-	g := newGuest(t, DefaultOptions(), asm(insSyscall))
+	g := newGuest(t, DefaultOptions(), platformtest.InsSyscall)
 	watchdog(t, g)
-	g.switchTo(t, platform.EventSyscall)
+	g.SwitchTo(t, platform.EventSyscall)
 	// Queue the interrupt signal on the stopped stub thread, as a late
 	// Interrupt would.
 	t0 := g.ctx.cur
@@ -69,5 +34,5 @@ func TestInterruptDuringInjection(t *testing.T) {
 	if err := g.as.Map(unmappedAddr, pageSize, 3*pageSize, platform.Perms{Read: true}); err != nil {
 		t.Fatalf("Map with a pending signal: %v", err)
 	}
-	g.switchTo(t, platform.EventInterrupt)
+	g.SwitchTo(t, platform.EventInterrupt)
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/runos-project/runos/platform"
+	"github.com/runos-project/runos/platform/platformtest"
 )
 
 func TestStubELF(t *testing.T) {
@@ -46,11 +47,10 @@ func TestStubELF(t *testing.T) {
 // guest's mappings, nothing else of ours (the batch table is gone again);
 // two file descriptors, the memory file and the batch tables.
 func TestStubIsBare(t *testing.T) {
-	runtime.LockOSThread()
-	g := newGuest(t, DefaultOptions(), insSyscall)
+	g := newGuest(t, DefaultOptions(), platformtest.InsSyscall)
 	// The guest's mappings are queued until a Context enters (see
 	// addressSpace.pending): enter once.
-	if ev, err := g.ctx.Switch(g.as, &g.st); err != nil || ev.Kind != platform.EventSyscall {
+	if ev, err := g.ctx.Switch(g.as, &g.St); err != nil || ev.Kind != platform.EventSyscall {
 		t.Fatalf("Switch = %+v, %v", ev, err)
 	}
 	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", g.as.pid))
@@ -80,8 +80,7 @@ func TestStubIsBare(t *testing.T) {
 // TestThreadsShareAddressSpace runs two Contexts, on two locked
 // goroutines, in one address space at once: two stub threads of one stub.
 func TestThreadsShareAddressSpace(t *testing.T) {
-	runtime.LockOSThread()
-	g := newGuest(t, DefaultOptions(), asm(insStoreRax, insSyscall))
+	g := newGuest(t, DefaultOptions(), platformtest.Asm(platformtest.InsStoreRax, platformtest.InsSyscall))
 	var wg, both sync.WaitGroup
 	both.Add(2)
 	tids := make([]int, 2)
@@ -104,7 +103,7 @@ func TestThreadsShareAddressSpace(t *testing.T) {
 		t.Errorf("stub threads %v (leader %d): want two distinct non-leader threads", tids, g.as.pid)
 	}
 	for i := range 2 {
-		if got := g.readMem(t, pageSize+8*int64(i)); got != uint64(100+i) {
+		if got := g.ReadMem(t, pageSize+8*int64(i)); got != uint64(100+i) {
 			t.Errorf("thread %d stored %d, want %d", i, got, 100+i)
 		}
 	}
@@ -123,7 +122,7 @@ func runThread(g *guest, i int, tid *int, both *sync.WaitGroup) error {
 	defer ctx.Release()
 	defer both.Wait()
 	defer both.Done()
-	st := newState()
+	st := platformtest.NewState()
 	st.Regs.Rdi, st.Regs.Rax = dataAddr+8*uint64(i), uint64(100+i)
 	ev, err := ctx.Switch(g.as, &st)
 	if err != nil || ev.Kind != platform.EventSyscall {
@@ -156,9 +155,8 @@ func TestReleaseKillsStub(t *testing.T) {
 		}
 	})
 	t.Run("context released first", func(t *testing.T) {
-		runtime.LockOSThread()
-		g := newGuest(t, DefaultOptions(), insSyscall)
-		g.switchTo(t, platform.EventSyscall)
+		g := newGuest(t, DefaultOptions(), platformtest.InsSyscall)
+		g.SwitchTo(t, platform.EventSyscall)
 		tid := g.ctx.cur.tid
 		g.ctx.Release()
 		// The stub thread is parked for the next Context, untraced;
@@ -174,7 +172,7 @@ func TestReleaseKillsStub(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := newState()
+		st := platformtest.NewState()
 		if ev, err := c2.Switch(g.as, &st); err != nil || ev.Kind != platform.EventSyscall {
 			t.Fatalf("Switch on a parked thread = %+v, %v", ev, err)
 		}
@@ -192,9 +190,8 @@ func TestReleaseKillsStub(t *testing.T) {
 	t.Run("address space released under a context", func(t *testing.T) {
 		// exec: the task's old address space goes while its Context
 		// still has a thread there; entering the new one reaps it.
-		runtime.LockOSThread()
-		g := newGuest(t, DefaultOptions(), insSyscall)
-		g.switchTo(t, platform.EventSyscall)
+		g := newGuest(t, DefaultOptions(), platformtest.InsSyscall)
+		g.SwitchTo(t, platform.EventSyscall)
 		old := g.as
 		old.Release()
 		as2, err := g.p.NewAddressSpace()
@@ -205,28 +202,14 @@ func TestReleaseKillsStub(t *testing.T) {
 		if err := as2.Map(codeAddr, pageSize, 0, platform.Perms{Read: true, Exec: true}); err != nil {
 			t.Fatal(err)
 		}
-		g.as = as2.(*addressSpace)
-		g.st = newState()
-		g.switchTo(t, platform.EventSyscall)
+		g.AS, g.as = as2, as2.(*addressSpace)
+		g.St = platformtest.NewState()
+		g.SwitchTo(t, platform.EventSyscall)
 		waitGone(t, old.pid)
 		if len(g.ctx.threads) != 1 {
 			t.Errorf("context keeps %d stub threads, want 1", len(g.ctx.threads))
 		}
 	})
-}
-
-func newTestPlatform(t testing.TB) *Platform {
-	fd, err := unix.MemfdCreate("runos-ptrace-test", unix.MFD_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	p, err := New(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
 }
 
 const helperEnv = "RUNOS_PTRACE_TEST_HELPER"
@@ -238,15 +221,14 @@ func TestHelperHoldStubs(t *testing.T) {
 	if os.Getenv(helperEnv) != "1" {
 		t.Skip("helper process for TestKill9LeavesNoStub")
 	}
-	runtime.LockOSThread()
-	g := newGuest(t, DefaultOptions(), asm(insSyscall, insSpin))
+	g := newGuest(t, DefaultOptions(), platformtest.Asm(platformtest.InsSyscall, platformtest.InsSpin))
 	other, err := g.p.NewAddressSpace()
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.switchTo(t, platform.EventSyscall) // now a stub thread exists too
+	g.SwitchTo(t, platform.EventSyscall) // now a stub thread exists too
 	fmt.Printf("STUBS %d %d %d\n", g.as.pid, g.ctx.cur.tid, other.(*addressSpace).pid)
-	g.ctx.Switch(g.as, &g.st) // spins until we are killed
+	g.ctx.Switch(g.as, &g.St) // spins until we are killed
 	select {}
 }
 
