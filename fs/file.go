@@ -65,6 +65,9 @@ type Stat struct {
 	Blocks       int64 // 512-byte blocks
 	Atime, Mtime Timespec
 	Ctime        Timespec
+	// Btime is the birth time, zero when the filesystem keeps none
+	// (statx(2)'s STATX_BTIME).
+	Btime Timespec
 }
 
 // Status flags of an open file description (the ones fcntl F_SETFL may

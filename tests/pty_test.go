@@ -66,6 +66,7 @@ func TestPTY(t *testing.T) {
 				`winch: "after winch: sigwinch=1 size=50x132\r\n"`,
 				`raw: "raw got 3 [xyz] then fionread=1\n"`,
 				`background read: sigttin-stop=1 ignored-eio=1\r\n`,
+				`fg write\r\nignored write\r\nblocked write\r\nbackground write: sigttou-stop=1 fg-write=1 ignored-write=1 blocked-write=1 orphan-eio=1 tcsetattr-stop=1 tcdrain-stop=1\r\n`,
 				"master read after the slave closed: -1 Input/output error",
 				"hangup: sighup=1 read-ended=1 write-eio=1 no-tty=1",
 			},

@@ -152,6 +152,24 @@ func TestEvents(t *testing.T) {
 			want:      []string{"2 ATTRIB", "2 DELETE_SELF", "2 IGNORED", "1 DELETE f"},
 		},
 		{
+			// Linux reports the deletion when the last reference goes.
+			name:    "unlink while open, then close",
+			prepare: func(t *testing.T, v *vfs.VFS, ctx *vfs.Context) { must(t, v.Mknod(ctx, nil, "/d/f", 0o644, 0)) },
+			do: func(t *testing.T, v *vfs.VFS, ctx *vfs.Context) {
+				f, _, err := v.OpenAt(ctx, nil, "/d/f", fs.OpenFlags{Read: true}, 0)
+				must(t, err)
+				g, _, err := v.OpenAt(ctx, nil, "/d/f", fs.OpenFlags{Read: true}, 0)
+				must(t, err)
+				must(t, v.Unlink(ctx, nil, "/d/f"))
+				f.Close()
+				g.Close()
+			},
+			watchFile: "/d/f",
+			want: []string{"1 OPEN f", "2 OPEN", "1 OPEN f", "2 OPEN", "2 ATTRIB", "1 DELETE f",
+				"1 CLOSE_NOWRITE f", "2 CLOSE_NOWRITE", "1 CLOSE_NOWRITE f", "2 CLOSE_NOWRITE",
+				"2 DELETE_SELF", "2 IGNORED"},
+		},
+		{
 			name:    "rmdir",
 			prepare: func(t *testing.T, v *vfs.VFS, ctx *vfs.Context) { must(t, v.Mkdir(ctx, nil, "/d/s", 0o755)) },
 			do: func(t *testing.T, v *vfs.VFS, ctx *vfs.Context) {

@@ -44,6 +44,7 @@ func New(lower vfs.Inode) (*FS, error) {
 		return nil, err
 	}
 	up := tmpfs.New(st.Mode&0o7777, st.UID, st.GID)
+	up.ZeroRange = true // as the disk filesystem it stands for
 	// The upper root stands for the lower one: it starts with its times,
 	// as a copied-up directory would.
 	if err := up.Root().Setattr(&vfs.SetAttr{Mask: vfs.AttrAtime | vfs.AttrMtime, Atime: st.Atime, Mtime: st.Mtime}); err != nil {

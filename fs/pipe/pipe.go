@@ -52,7 +52,7 @@ func (p *pipe) stat() (fs.Stat, error) {
 	a := p.attr
 	return fs.Stat{
 		Ino: p.ino, Mode: fs.ModeFIFO | a.mode, Nlink: 1, UID: a.uid, GID: a.gid, Blksize: 4096,
-		Atime: a.ctime, Mtime: a.ctime, Ctime: a.ctime,
+		Atime: a.atime, Mtime: a.mtime, Ctime: a.ctime,
 	}, nil
 }
 

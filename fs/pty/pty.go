@@ -422,6 +422,15 @@ func (s *Slave) SetTermios(t Termios, flush bool) {
 	p.sq.Notify(fs.EventIn)
 }
 
+// StopsBackgroundWrites reports whether TOSTOP is set: then a process of
+// a background group writing to its controlling terminal is stopped with
+// SIGTTOU (termios(3); the check is kernel/core's TerminalWrite).
+func (s *Slave) StopsBackgroundWrites() bool {
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	return s.p.termios.Lflag&TOSTOP != 0
+}
+
 // Window returns the window size (TIOCGWINSZ).
 func (s *Slave) Window() WindowSize { return s.p.window() }
 

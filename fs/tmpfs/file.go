@@ -171,6 +171,9 @@ func (f *regularFile) Allocate(mode vfs.AllocMode, off, length int64) error {
 		return kerr.EFBIG
 	}
 	n := f.n
+	if mode&vfs.AllocZeroRange != 0 && !n.fs.ZeroRange {
+		return kerr.EOPNOTSUPP // shmem_fallocate knows only KEEP_SIZE and PUNCH_HOLE
+	}
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
 	switch {

@@ -48,7 +48,14 @@ func (n *inode) usageLocked(seen map[*inode]bool) (pages, inodes uint64) {
 
 // Named is the filesystem shown under another type name, for a tmpfs
 // that stands in for another filesystem (the read-only /sys as "sysfs").
-func (f *FS) Named(name string) vfs.FileSystem { return named{f, name} }
+// Its files then show no birth time: the filesystems it stands in for
+// (sysfs) keep none.
+func (f *FS) Named(name string) vfs.FileSystem {
+	f.mu.Lock()
+	f.noBtime = true
+	f.mu.Unlock()
+	return named{f, name}
+}
 
 type named struct {
 	*FS

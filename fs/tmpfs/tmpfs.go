@@ -37,6 +37,13 @@ type FS struct {
 	root    *inode
 	// Now is the clock for timestamps; tests may replace it.
 	Now func() fs.Timespec
+	// noBtime hides the files' birth time (see Named); guarded by mu.
+	noBtime bool
+	// ZeroRange makes fallocate(2) accept FALLOC_FL_ZERO_RANGE, which
+	// Linux's tmpfs refuses (shmem_fallocate): set it before use for a
+	// tmpfs that stands for a disk filesystem (the overlay's upper
+	// layer over the host's root).
+	ZeroRange bool
 }
 
 var _ vfs.FileSystem = (*FS)(nil)
@@ -75,6 +82,7 @@ type inode struct {
 	nlink               uint64
 	rdev                uint64
 	atime, mtime, ctime fs.Timespec
+	btime               fs.Timespec // birth, which statx(2) reports as shmem does
 	xattrs              map[string][]byte
 
 	data   fileData   // regular files
@@ -94,7 +102,7 @@ func (f *FS) newInode(a vfs.CreateAttr) *inode {
 	f.nextIno++
 	now := f.Now()
 	n := &inode{fs: f, ino: f.nextIno, mode: a.Mode, uid: a.UID, gid: a.GID, nlink: 1,
-		rdev: a.Rdev, atime: now, mtime: now, ctime: now}
+		rdev: a.Rdev, atime: now, mtime: now, ctime: now, btime: now}
 	switch a.Mode & fs.ModeTypeMask {
 	case fs.ModeDir:
 		n.dir = &dirData{entries: map[string]*dirent{}, nextCookie: firstCookie}
@@ -116,6 +124,9 @@ func (n *inode) Getattr() (fs.Stat, error) {
 func (n *inode) statLocked() fs.Stat {
 	st := fs.Stat{Dev: n.fs.dev, Ino: n.ino, Mode: n.mode, Nlink: n.nlink, UID: n.uid,
 		GID: n.gid, Rdev: n.rdev, Blksize: pageSize, Atime: n.atime, Mtime: n.mtime, Ctime: n.ctime}
+	if !n.fs.noBtime {
+		st.Btime = n.btime
+	}
 	switch n.typ() {
 	case fs.ModeRegular:
 		st.Size = n.data.Size()

@@ -17,17 +17,21 @@ func TestAllocate(t *testing.T) {
 		wantSize   int64
 		wantBlocks int64
 		wantByte   byte // at offset 5000
+		zeroRange  bool // FS.ZeroRange
 	}{
-		{"extend", 0, 0, 3 * pageSize, nil, 3 * pageSize, 24, 'x'},
-		{"keep size", vfs.AllocKeepSize, 0, 3 * pageSize, nil, 2 * pageSize, 24, 'x'},
-		{"punch needs keep size", vfs.AllocPunchHole, 0, 10, kerr.EOPNOTSUPP, 2 * pageSize, 16, 'x'},
-		{"punch hole", vfs.AllocPunchHole | vfs.AllocKeepSize, pageSize, pageSize, nil, 2 * pageSize, 8, 0},
-		{"zero range", vfs.AllocZeroRange, 4096, 8192, nil, 3 * pageSize, 24, 0},
-		{"bad length", 0, 0, 0, kerr.EINVAL, 2 * pageSize, 16, 'x'},
+		{"extend", 0, 0, 3 * pageSize, nil, 3 * pageSize, 24, 'x', false},
+		{"keep size", vfs.AllocKeepSize, 0, 3 * pageSize, nil, 2 * pageSize, 24, 'x', false},
+		{"punch needs keep size", vfs.AllocPunchHole, 0, 10, kerr.EOPNOTSUPP, 2 * pageSize, 16, 'x', false},
+		{"punch hole", vfs.AllocPunchHole | vfs.AllocKeepSize, pageSize, pageSize, nil, 2 * pageSize, 8, 0, false},
+		{"zero range refused", vfs.AllocZeroRange, 4096, 8192, kerr.EOPNOTSUPP, 2 * pageSize, 16, 'x', false},
+		{"zero range too large", vfs.AllocZeroRange, MaxFileSize, 1, kerr.EFBIG, 2 * pageSize, 16, 'x', false},
+		{"zero range allowed", vfs.AllocZeroRange, 4096, 8192, nil, 3 * pageSize, 24, 0, true},
+		{"bad length", 0, 0, 0, kerr.EINVAL, 2 * pageSize, 16, 'x', false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := New(0o755, 0, 0)
+			f.ZeroRange = c.zeroRange
 			ino, err := f.Root().Create("f", vfs.CreateAttr{Mode: 0o644})
 			if err != nil {
 				t.Fatal(err)

@@ -27,6 +27,14 @@ func ChownFile(ctx *Context, f AttrFile, uid, gid uint32) error {
 	})
 }
 
+// UtimensFile is utimensat(2) on a file with no name, with Utimens's
+// rules. Only a file whose Setattr keeps the times should be given.
+func UtimensFile(ctx *Context, f AttrFile, a SetAttr) error {
+	return setattrFile(ctx, f, func(c *Creds, st fs.Stat) (*SetAttr, error) {
+		return utimensChange(c, st, a)
+	})
+}
+
 func setattrFile(ctx *Context, f AttrFile, change func(c *Creds, st fs.Stat) (*SetAttr, error)) error {
 	st, err := f.Stat()
 	if err != nil {
@@ -36,7 +44,7 @@ func setattrFile(ctx *Context, f AttrFile, change func(c *Creds, st fs.Stat) (*S
 	if err != nil {
 		return err
 	}
-	if a.Mask == 0 {
+	if a == nil || a.Mask == 0 {
 		return nil
 	}
 	return f.Setattr(a)

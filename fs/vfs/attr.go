@@ -142,20 +142,30 @@ func (v *VFS) TruncateFile(d *Dentry, size int64) error {
 // time needs ownership (EPERM otherwise).
 func (v *VFS) Utimens(ctx *Context, start *Dentry, path string, a SetAttr, flags AtFlags) error {
 	return v.setattrAt(ctx, start, path, flags, func(c *Creds, st fs.Stat) (*SetAttr, error) {
-		if a.Mask&(AttrAtime|AttrMtime) != 0 {
-			if !isOwner(c, st) {
-				return nil, kerr.EPERM
-			}
-		} else if !isOwner(c, st) {
-			if err := permitted(c, st, MayWrite); err != nil {
-				return nil, err
-			}
-		}
-		if a.Mask == 0 {
-			return nil, nil
-		}
-		return &a, nil
+		return utimensChange(c, st, a)
 	})
+}
+
+// utimensChange is the change utimensat(2) makes to a file with
+// attributes st: setting both times to now is for the owner or anyone
+// who may write the file; anything else (a time given, or one of them
+// omitted) is for the owner only (Linux's ATTR_TOUCH against
+// ATTR_TIMES_SET). Both omitted is no change, which anyone may make.
+func utimensChange(c *Creds, st fs.Stat, a SetAttr) (*SetAttr, error) {
+	if a.Mask == 0 {
+		return nil, nil
+	}
+	const now = AttrAtimeNow | AttrMtimeNow
+	if a.Mask&now != now {
+		if !isOwner(c, st) {
+			return nil, kerr.EPERM
+		}
+	} else if !isOwner(c, st) {
+		if err := permitted(c, st, MayWrite); err != nil {
+			return nil, err
+		}
+	}
+	return &a, nil
 }
 
 // xattrTarget resolves path for an xattr call and checks the namespace

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/runos-project/runos/fs"
@@ -121,9 +122,64 @@ func (v *VFS) notifyFile(ev FileEvent, d *Dentry, isDir bool) {
 	v.notifyFileLocked(ev, d, isDir)
 }
 
-// notifySelf reports ev to the file's own watches only.
+// notifySelf reports ev to the file's own watches only. A deletion of a
+// file still open waits for its last close (see openFiles).
 func (v *VFS) notifySelf(ev FileEvent, ino Inode, isDir bool) {
+	if ev == EventDeleteSelf && opens.holdDelete(ino, isDir) {
+		return
+	}
 	v.notify(Notification{Event: ev, Inode: ino, IsDir: isDir})
+}
+
+// openFiles counts the open files of each inode, so that a file whose
+// last name goes while it is open is reported deleted at its last
+// close, as Linux reports IN_DELETE_SELF from dentry_unlink_inode when
+// the last reference to the dentry goes, not at unlink(2). It counts
+// the files notifyOpened wraps: regular files and directories that are
+// not mapped (see uncount). An open FIFO, device or socket, a working
+// directory and a running executable do not hold the report back. The counts are by inode, in
+// every namespace at once, as an inode's references are. mu is a leaf
+// lock.
+type openFiles struct {
+	mu sync.Mutex
+	n  map[Inode]int
+	// deleted: files that lost their last name while open; the value
+	// is whether the file is a directory.
+	deleted map[Inode]bool
+}
+
+var opens = openFiles{n: map[Inode]int{}, deleted: map[Inode]bool{}}
+
+func (o *openFiles) open(ino Inode) {
+	o.mu.Lock()
+	o.n[ino]++
+	o.mu.Unlock()
+}
+
+// close drops one open file of ino and says whether it was the last of
+// a deleted file, which the caller then reports deleted.
+func (o *openFiles) close(ino Inode) (deleted, isDir bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n[ino]--; o.n[ino] > 0 {
+		return false, false
+	}
+	delete(o.n, ino)
+	isDir, deleted = o.deleted[ino]
+	delete(o.deleted, ino)
+	return deleted, isDir
+}
+
+// holdDelete says whether ino is open, and if so remembers that it is
+// deleted.
+func (o *openFiles) holdDelete(ino Inode, isDir bool) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n[ino] == 0 {
+		return false
+	}
+	o.deleted[ino] = isDir
+	return true
 }
 
 // notifyMove reports a rename as fsnotify_move does: the name leaving
@@ -144,8 +200,8 @@ func (v *VFS) notifyMove(odir *Dentry, oname string, ndir *Dentry, nname string,
 
 // notifyRemoved reports what removing a name does to the file it named:
 // its link count changed (not for a directory, see vfs_rmdir), and with
-// the last name gone it is deleted (Linux reports that when the last
-// reference goes; here a file still open hears of it early).
+// the last name gone it is deleted, now or, if it is open, at its last
+// close.
 func (v *VFS) notifyRemoved(ino Inode, st fs.Stat) {
 	dir := isDir(st)
 	if !dir {
@@ -193,9 +249,11 @@ func (v *VFS) notifyOpened(f fs.File, d *Dentry, typ uint32, flags fs.OpenFlags)
 	switch typ {
 	case fs.ModeDir:
 		if dr, ok := f.(fs.DirReader); ok {
+			opens.open(d.inode)
 			return &watchedDir{watchedFile: w, dr: dr}
 		}
 	case fs.ModeRegular:
+		opens.open(d.inode)
 		al, isAl := f.(Allocator)
 		cf, isCached := f.(mm.CachedFile)
 		switch {
@@ -221,6 +279,26 @@ type watchedFile struct {
 	d     *Dentry
 	write bool
 	dir   bool
+	// uncounted: the file no longer counts among its inode's open files
+	// (see uncount). Set with atomic.SwapUint32: an atomic.Bool would
+	// forbid the copy notifyOpened makes of a fresh watchedFile.
+	uncounted uint32
+}
+
+// uncount takes the file out of its inode's open files, once, and
+// reports the file deleted if it was the last one of a file with no
+// name left. Close calls it, and so does mmap(2) (through PageCache): a
+// mapping keeps its open file for ever (sys_mm.go: the mm does not yet
+// drop it at munmap), so a mapped file stops counting at once, lest its
+// deletion never be reported. It is then reported when the last name
+// goes, not at the munmap as on Linux.
+func (w *watchedFile) uncount() {
+	if atomic.SwapUint32(&w.uncounted, 1) != 0 {
+		return
+	}
+	if deleted, isDir := opens.close(w.d.inode); deleted {
+		w.v.notify(Notification{Event: EventDeleteSelf, Inode: w.d.inode, IsDir: isDir})
+	}
 }
 
 func (w *watchedFile) done(n int, ev FileEvent) {
@@ -259,7 +337,9 @@ func (w *watchedFile) Close() error {
 		ev = EventCloseWrite
 	}
 	w.v.notifyFile(ev, w.d, w.dir)
-	return w.File.Close()
+	err := w.File.Close()
+	w.uncount()
+	return err
 }
 
 // watchedDir is a directory: getdents(2) reports an access each time
@@ -283,7 +363,10 @@ type watchedCached struct {
 	cf mm.CachedFile
 }
 
-func (w *watchedCached) PageCache() *mm.PageCache { return w.cf.PageCache() }
+func (w *watchedCached) PageCache() *mm.PageCache {
+	w.uncount() // being mapped
+	return w.cf.PageCache()
+}
 
 // watchedCachedAllocator has both.
 type watchedCachedAllocator struct {
@@ -291,7 +374,10 @@ type watchedCachedAllocator struct {
 	cf mm.CachedFile
 }
 
-func (w *watchedCachedAllocator) PageCache() *mm.PageCache { return w.cf.PageCache() }
+func (w *watchedCachedAllocator) PageCache() *mm.PageCache {
+	w.uncount() // being mapped
+	return w.cf.PageCache()
+}
 
 // watchedAllocator keeps fallocate(2) working through the wrapper.
 type watchedAllocator struct {

@@ -37,6 +37,9 @@ type Terminal interface {
 	Reopen() (fs.File, error)
 	// TerminalID is the same for every open file of one terminal.
 	TerminalID() any
+	// StopsBackgroundWrites reports whether writes from a background
+	// process group stop it with SIGTTOU (TOSTOP in c_lflag).
+	StopsBackgroundWrites() bool
 }
 
 // TerminalAlias is what opening /dev/tty gives before the opener is
@@ -295,16 +298,23 @@ func (t *Task) TerminalSession(term Terminal, fromMaster bool) (int, error) {
 
 // SetForegroundGroup is TIOCSPGRP (tcsetpgrp(3)): term must be t's
 // controlling terminal (ENOTTY), pgrp a process group of its session
-// (EPERM; ESRCH if none has that number). A background process that
-// does not ignore or block SIGTTOU gets it instead (termios(3), "Job
-// control").
+// (EPERM; ESRCH if none has that number). A background process is
+// stopped by SIGTTOU first, as for any change of the terminal
+// (TerminalChange); Linux turns that check's EIO (an orphaned group)
+// into ENOTTY here.
 func (t *Task) SetForegroundGroup(term Terminal, pgrp int) error {
 	k, tg := t.k, t.tg
 	if pgrp < 0 {
 		return kerr.EINVAL
 	}
+	if err := t.TerminalChange(term); err != nil {
+		if err == kerr.EIO {
+			return kerr.ENOTTY
+		}
+		return err
+	}
 	k.mu.Lock()
-	sid, fg := term.Control()
+	sid, _ := term.Control()
 	if !sameTerminal(tg.ctty, term) || sid != tg.sid {
 		k.mu.Unlock()
 		return kerr.ENOTTY
@@ -318,12 +328,7 @@ func (t *Task) SetForegroundGroup(term Terminal, pgrp int) error {
 			}
 		}
 	}
-	own := tg.pgid
 	k.mu.Unlock()
-	if own != fg && !t.ignoresOrBlocks(SIGTTOU) {
-		jobControl{k}.SignalGroup(own, int(SIGTTOU))
-		return kerr.ERESTARTSYS
-	}
 	switch {
 	case !found:
 		return kerr.ESRCH
@@ -343,16 +348,46 @@ func (t *Task) ignoresOrBlocks(sig Signal) bool {
 }
 
 // TerminalRead is the job control check before t reads f (termios(3),
-// "Job control"; Linux's job_control): a process of a background group
-// reading its controlling terminal stops its group with SIGTTIN and the
-// read restarts once it continues; if SIGTTIN is ignored or blocked, or
-// the group is orphaned (nobody would continue it), the read fails with
+// "Job control"): a process of a background group reading its
+// controlling terminal stops its group with SIGTTIN and the read
+// restarts once it continues; if SIGTTIN is ignored or blocked, or the
+// group is orphaned (nobody would continue it), the read fails with
 // EIO. Other files and other terminals pass.
 func (t *Task) TerminalRead(f fs.File) error {
 	term, ok := f.(Terminal)
 	if !ok {
 		return nil
 	}
+	return t.terminalCheck(term, SIGTTIN)
+}
+
+// TerminalWrite is the job control check before t writes f: with TOSTOP
+// set, a process of a background group writing its controlling terminal
+// stops its group with SIGTTOU and the write restarts once it continues
+// (termios(3), TOSTOP). Unlike a read, a write whose SIGTTOU is ignored
+// or blocked goes ahead; one from an orphaned group fails with EIO.
+// Without TOSTOP, and for other files, writes pass.
+func (t *Task) TerminalWrite(f fs.File) error {
+	term, ok := f.(Terminal)
+	if !ok || !term.StopsBackgroundWrites() {
+		return nil
+	}
+	return t.terminalCheck(term, SIGTTOU)
+}
+
+// TerminalChange is the job control check before t changes term's
+// settings or queues: tcsetattr, tcflush, tcdrain, tcflow, tcsendbreak
+// and tcsetpgrp from a background group stop it with SIGTTOU, whatever
+// TOSTOP says (termios(3), "Job control"), as a TOSTOP write does.
+func (t *Task) TerminalChange(term Terminal) error { return t.terminalCheck(term, SIGTTOU) }
+
+// terminalCheck is Linux's tty_check_change for sig: nothing unless term
+// is t's controlling terminal and another group is in the foreground;
+// then an ignored or blocked sig lets the call go ahead (SIGTTOU) or
+// fails it with EIO (SIGTTIN); an orphaned group fails with EIO, as no
+// one would continue it; otherwise sig stops t's group and the call
+// restarts once it continues (ERESTARTSYS).
+func (t *Task) terminalCheck(term Terminal, sig Signal) error {
 	k, tg := t.k, t.tg
 	k.mu.Lock()
 	if !sameTerminal(tg.ctty, term) {
@@ -366,10 +401,16 @@ func (t *Task) TerminalRead(f fs.File) error {
 	if fg == 0 || fg == own {
 		return nil
 	}
-	if orphaned || t.ignoresOrBlocks(SIGTTIN) {
+	if t.ignoresOrBlocks(sig) {
+		if sig == SIGTTIN {
+			return kerr.EIO
+		}
+		return nil
+	}
+	if orphaned {
 		return kerr.EIO
 	}
-	jobControl{k}.SignalGroup(own, int(SIGTTIN))
+	jobControl{k}.SignalGroup(own, int(sig))
 	return kerr.ERESTARTSYS
 }
 

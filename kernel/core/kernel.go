@@ -216,10 +216,10 @@ func (k *Kernel) Start(forced, def Personality, path string, argv, envv []string
 	if k.FS != nil {
 		// A working directory the sandbox lacks leaves the program at "/".
 		if d, err := k.FS.Lookup(&vfs.Context{Creds: vfs.Root}, nil, cwd, 0); err == nil {
-			tg.cwd = d
+			tg.SetWorkingDir(d)
 		}
 	}
-	tg.umask.Store(k.InitUmask & 0o777)
+	tg.SetUmask(k.InitUmask)
 	t := newTask(k, tg, id, p)
 	t.fds = fds
 	k.tasks[id] = t

@@ -15,6 +15,7 @@ import (
 type ForkOptions struct {
 	ShareVM      bool   // CLONE_VM (vfork, or clone with a stack)
 	ShareFiles   bool   // CLONE_FILES
+	ShareFS      bool   // CLONE_FS: root, working directory and umask
 	ShareHandler bool   // CLONE_SIGHAND (needs ShareVM)
 	Vfork        bool   // CLONE_VFORK: the parent waits until exec or exit
 	Parent       bool   // CLONE_PARENT: the child's parent is our parent
@@ -84,7 +85,7 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 	tg.pgid, tg.sid, tg.ctty = t.tg.pgid, t.tg.sid, t.tg.ctty
 	tg.exitSignal = o.ExitSignal
 	t.tg.mu.Lock()
-	tg.cwd, tg.root = t.tg.cwd, t.tg.root
+	tg.fs.Store(t.tg.forkFS(o.ShareFS))
 	tg.fsctx.Store(t.tg.fsctx.Load())
 	tg.Exe, tg.ExeDentry = t.tg.Exe, t.tg.ExeDentry
 	tg.argEnv = t.tg.argEnv
@@ -92,7 +93,6 @@ func (t *Task) Fork(o ForkOptions) (*Task, error) {
 		tg.Limits[r] = l
 	}
 	tg.DumpsCore = t.tg.DumpsCore
-	tg.umask.Store(t.tg.umask.Load())
 	soft, hard := t.tg.cpuLimitSoft, t.tg.cpuLimitHard
 	tg.creds = t.tg.creds
 	mask := t.sigMask
@@ -177,6 +177,7 @@ func (k *Kernel) releaseMM(m *mm.MM) {
 // not want it), hands tg's children to PID 1, and tells the parent.
 func (k *Kernel) groupExited(tg *ThreadGroup) {
 	k.sessionLeaderExited(tg) // ctty.go
+	tg.releaseFS()
 	k.mu.Lock()
 	tg.zombie = true
 	init := k.init

@@ -117,7 +117,7 @@ func (k *Kernel) ProcessInfo(pid int) (ProcessInfo, bool) {
 	}
 	cur := k.CurrentTask()
 	tg.mu.Lock()
-	cwd, root := tg.cwd, tg.root
+	cwd, root := tg.WorkingDir(), tg.RootDir()
 	pi.Exe, pi.ExeDentry, pi.ArgEnv = tg.Exe, tg.ExeDentry, tg.argEnv
 	pi.Creds = *tg.credsLocked()
 	pi.Limits = make(map[int]Rlimit, len(tg.Limits))

@@ -191,11 +191,11 @@ type ThreadGroup struct {
 	threadGone chan struct{} // closed and replaced when a thread exits
 	vforkDone  chan struct{} // closed when a vfork child execs or exits
 
-	// cwd and root are the working directory and the root (chroot(2)),
-	// nil meaning the namespace's root; fsctx caches the context file
-	// operations run in (fscontext.go). cwd and root are guarded by mu.
-	cwd, root *vfs.Dentry
-	fsctx     atomic.Pointer[vfs.Context]
+	// fs holds the root, working directory and umask, shared with other
+	// processes by CLONE_FS (fsstruct.go); fsctx caches the context file
+	// operations run in (fscontext.go).
+	fs    atomic.Pointer[FSStruct]
+	fsctx atomic.Pointer[vfs.Context]
 	// Exe is the guest path of the program, for /proc/self/exe, and
 	// ExeDentry the file itself (nil if unknown).
 	Exe       string
@@ -213,9 +213,6 @@ type ThreadGroup struct {
 	// ChildSubreaper makes this process adopt its descendants' orphans
 	// instead of PID 1 (guarded by Kernel.mu).
 	ChildSubreaper bool
-
-	// umask is the file mode creation mask (umask(2)); fork copies it.
-	umask atomic.Uint32
 
 	// DumpsCore says whether a core-dumping signal reports "core dumped"
 	// (the personality keeps it in step with its core-size limit; runos
@@ -257,7 +254,7 @@ func newThreadGroup(k *Kernel, pid int, parent *ThreadGroup) *ThreadGroup {
 		contCh:     make(chan struct{}),
 		threadGone: make(chan struct{}),
 	}
-	tg.umask.Store(0o022) // the usual default, as login shells set it
+	tg.fs.Store(newFSStruct(0o022)) // the usual umask, as login shells set it
 	return tg
 }
 
@@ -308,9 +305,3 @@ func (tg *ThreadGroup) HasLimits() bool {
 	defer tg.mu.Unlock()
 	return len(tg.Limits) > 0
 }
-
-// Umask returns the file mode creation mask.
-func (tg *ThreadGroup) Umask() uint32 { return tg.umask.Load() }
-
-// SetUmask replaces the mask and returns the old one.
-func (tg *ThreadGroup) SetUmask(m uint32) uint32 { return tg.umask.Swap(m & 0o777) }

@@ -139,6 +139,11 @@ func sysWrite(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // stopping at the first short write. A write to a broken pipe raises
 // SIGPIPE as well as failing with EPIPE (see pipe(7)).
 func writeFrom(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int64) (uintptr, error) {
+	if off < 0 {
+		if err := t.TerminalWrite(d.File); err != nil {
+			return 0, err // a background job writing its terminal with TOSTOP
+		}
+	}
 	if count == 0 {
 		return 0, nil
 	}
@@ -367,23 +372,6 @@ func emptyPathStart(t *core.Task, dirfd int) (*vfs.Dentry, error) {
 	}
 	defer d.DecRef()
 	dent, _ := d.Dentry.(*vfs.Dentry)
-	return dent, nil
-}
-
-// fdDentry is the name descriptor fd was opened through, for the f*
-// calls (fchmod, fchown, fchdir, ...), which act on the open file
-// wherever it has moved since; EINVAL for a pipe, socket or anonymous
-// file.
-func fdDentry(t *core.Task, fd uintptr) (*vfs.Dentry, error) {
-	d, err := getFile(t, fd)
-	if err != nil {
-		return nil, err
-	}
-	defer d.DecRef()
-	dent, _ := d.Dentry.(*vfs.Dentry)
-	if dent == nil {
-		return nil, kerr.EINVAL
-	}
 	return dent, nil
 }
 

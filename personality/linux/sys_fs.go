@@ -230,39 +230,42 @@ func sysSymlinkat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return doSymlink(t, a[0], fdArg(a[1]), a[2])
 }
 
-func doChmod(t *core.Task, dirfd int, pathAddr, mode, flags uintptr) (uintptr, error) {
-	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
-		return 0, kerr.EINVAL
-	}
-	start, p, err := pathArg(t, dirfd, pathAddr, flags)
+// doChmod is chmod(2) and fchmodat(2). Linux's fchmodat has no flags
+// argument (the C library emulates AT_SYMLINK_NOFOLLOW); fchmodat2(2)
+// is the call with flags (sys_fsextra.go).
+func doChmod(t *core.Task, dirfd int, pathAddr, mode uintptr) (uintptr, error) {
+	start, p, err := pathArg(t, dirfd, pathAddr, 0)
 	if err != nil {
 		return 0, err
 	}
-	if flags&atSymlinkNoFollow != 0 {
-		return 0, kerr.EOPNOTSUPP // fchmodat2(2): symlinks have no mode
-	}
-	return 0, t.Kernel().FS.Chmod(t.FSContext(), start, p, uint32(mode)&0o7777, lookupFlags(flags))
+	return 0, t.Kernel().FS.Chmod(t.FSContext(), start, p, uint32(mode)&0o7777, 0)
 }
 
 func sysChmod(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	return doChmod(t, atFDCWD, a[0], a[1], 0)
+	return doChmod(t, atFDCWD, a[0], a[1])
 }
 
 func sysFchmodat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	return doChmod(t, fdArg(a[0]), a[1], a[2], 0)
+	return doChmod(t, fdArg(a[0]), a[1], a[2])
 }
 
 // sysFchmod is fchmod(2), on the open file wherever it is now (renamed
 // or unlinked).
 func sysFchmod(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, af, err := fdAttrTarget(t, a[0])
+	return 0, chmodFD(t, a[0], uint32(a[1]), 0)
+}
+
+// chmodFD changes the mode of the file fd refers to: fchmod(2), and
+// fchmodat2(2) with AT_EMPTY_PATH, which reach a pipe or memfd too.
+func chmodFD(t *core.Task, fd uintptr, mode uint32, flags vfs.AtFlags) error {
+	d, af, err := fdAttrTarget(t, fd)
 	switch {
 	case err != nil:
-		return 0, err
+		return err
 	case af != nil:
-		return 0, vfs.ChmodFile(t.FSContext(), af, uint32(a[1])&0o7777)
+		return vfs.ChmodFile(t.FSContext(), af, mode&0o7777)
 	}
-	return 0, t.Kernel().FS.Chmod(t.FSContext(), d, "", uint32(a[1])&0o7777, vfs.AtEmptyPath)
+	return t.Kernel().FS.Chmod(t.FSContext(), d, "", mode&0o7777, flags|vfs.AtEmptyPath)
 }
 
 // fdAttrTarget is what fchmod(2) and fchown(2) on fd change: the name
@@ -362,14 +365,16 @@ func sysFtruncate(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 
 func sysUtimensat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	dirfd, pathAddr, timesAddr, flags := fdArg(a[0]), a[1], a[2], a[3]
-	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
-		return 0, kerr.EINVAL
-	}
 	st := fs.SetTimes{AtimeNow: true, MtimeNow: true}
 	if timesAddr != 0 {
 		var b [32]byte
 		if _, err := t.MM().CopyIn(timesAddr, b[:]); err != nil {
 			return 0, err
+		}
+		// See utimensat(2): both UTIME_OMIT changes nothing, and Linux
+		// then looks at neither the flags nor the path.
+		if le.Uint64(b[8:]) == utimeOmit && le.Uint64(b[24:]) == utimeOmit {
+			return 0, nil
 		}
 		set := func(off int, ts *fs.Timespec, now, omit *bool) error {
 			sec, nsec := int64(le.Uint64(b[off:])), int64(le.Uint64(b[off+8:]))
@@ -394,20 +399,58 @@ func sysUtimensat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 			return 0, err
 		}
 	}
-	var start *vfs.Dentry
+	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
+		return 0, kerr.EINVAL
+	}
 	var p string
 	var err error
-	af := lookupFlags(flags)
-	if pathAddr == 0 {
-		// Linux's utimensat(fd, NULL, ...) changes the file fd refers to.
-		if start, err = fdDentry(t, uintptr(dirfd)); err != nil {
+	if pathAddr != 0 {
+		if p, err = copyInPath(t, pathAddr); err != nil {
 			return 0, err
 		}
-		af |= vfs.AtEmptyPath
-	} else if start, p, err = pathArg(t, dirfd, pathAddr, flags); err != nil {
+		if p == "" && flags&atEmptyPath == 0 {
+			return 0, kerr.ENOENT
+		}
+	}
+	af := lookupFlags(flags)
+	switch {
+	case p == "" && dirfd != atFDCWD:
+		// utimensat(fd, NULL, ...), or "" with AT_EMPTY_PATH: the file
+		// fd refers to.
+		return 0, utimensFD(t, uintptr(dirfd), timesAttr(st), af)
+	case pathAddr == 0:
+		return 0, kerr.EFAULT // a NULL path needs a descriptor
+	}
+	start, err := startAt(t, dirfd, p)
+	if err != nil {
 		return 0, err
 	}
 	return 0, t.Kernel().FS.Utimens(t.FSContext(), start, p, timesAttr(st), af)
+}
+
+// utimensFD sets the times of the file fd refers to (utimensat(2) and
+// futimesat(2) with a NULL path), even a pipe with no name, as
+// fchmod(2) finds its mode (fdAttrTarget).
+func utimensFD(t *core.Task, fd uintptr, a vfs.SetAttr, flags vfs.AtFlags) error {
+	d, af, err := fdAttrTarget(t, fd)
+	switch {
+	case err != nil:
+		return err
+	case af != nil:
+		tf, ok := af.(timesFile)
+		if !ok {
+			return kerr.EINVAL // a memfd or standard stream keeps no times yet
+		}
+		return vfs.UtimensFile(t.FSContext(), tf, a)
+	}
+	return t.Kernel().FS.Utimens(t.FSContext(), d, "", a, flags|vfs.AtEmptyPath)
+}
+
+// timesFile is a file with no name that keeps its own access and
+// modification times (a pipe).
+type timesFile interface {
+	vfs.AttrFile
+	KeepsTimes()
 }
 
 // timesAttr turns utimensat's times into the attributes to change.
@@ -471,7 +514,7 @@ var fsCalls = map[string]impl{
 	"fchownat":  full(sysFchownat),
 	"truncate":  full(sysTruncate),
 	"ftruncate": full(sysFtruncate),
-	"utimensat": full(sysUtimensat),
+	"utimensat": partial(sysUtimensat, "a NULL path on a memfd or standard stream fails with EINVAL: they keep no times"),
 	"umask":     full(sysUmask),
 	"fsync":     full(sysFsync),
 	"fdatasync": full(sysFsync),

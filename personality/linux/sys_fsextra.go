@@ -83,28 +83,22 @@ func setTimes(t *core.Task, dirfd int, pathAddr uintptr, times *[2]fs.Timespec) 
 		a.Mask = vfs.AttrAtime | vfs.AttrMtime
 		a.Atime, a.Mtime = times[0], times[1]
 	}
-	var start *vfs.Dentry
-	var p string
-	var flags vfs.AtFlags
-	var err error
 	if pathAddr == 0 && dirfd != atFDCWD {
 		// futimesat(fd, NULL, times) changes the file fd refers to.
-		if start, err = fdDentry(t, uintptr(dirfd)); err != nil {
-			return 0, err
-		}
-		flags = vfs.AtEmptyPath
-	} else {
-		if p, err = copyInPath(t, pathAddr); err != nil {
-			return 0, err
-		}
-		if p == "" {
-			return 0, kerr.ENOENT
-		}
-		if start, err = startAt(t, dirfd, p); err != nil {
-			return 0, err
-		}
+		return 0, utimensFD(t, uintptr(dirfd), a, 0)
 	}
-	return 0, t.Kernel().FS.Utimens(t.FSContext(), start, p, a, flags)
+	p, err := copyInPath(t, pathAddr)
+	if err != nil {
+		return 0, err
+	}
+	if p == "" {
+		return 0, kerr.ENOENT
+	}
+	start, err := startAt(t, dirfd, p)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.Kernel().FS.Utimens(t.FSContext(), start, p, a, 0)
 }
 
 // copyInTimevals reads utimes(2)'s struct timeval[2]; a microsecond
@@ -381,6 +375,10 @@ func sysFchmodat2(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		if flags&atEmptyPath == 0 {
 			return 0, kerr.ENOENT
 		}
+		if dirfd != atFDCWD {
+			// As fchmod(2): the file fd refers to, even a pipe.
+			return 0, chmodFD(t, uintptr(dirfd), mode, af)
+		}
 		af |= vfs.AtEmptyPath
 	}
 	start, err := startAt(t, dirfd, p)
@@ -417,8 +415,8 @@ var fsExtraCalls = map[string]impl{
 	"readahead":    full(sysReadahead),
 	"utime":        full(sysUtime),
 	"utimes":       full(sysUtimes),
-	"futimesat":    full(sysFutimesat),
-	"fallocate":    partial(sysFallocate, "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE on tmpfs and memfds, and ZERO_RANGE on tmpfs (which Linux's tmpfs refuses); others EOPNOTSUPP"),
+	"futimesat":    partial(sysFutimesat, "a NULL path on a memfd or standard stream fails with EINVAL: they keep no times"),
+	"fallocate":    partial(sysFallocate, "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE on tmpfs and memfds; ZERO_RANGE too on the root overlay's new files, as on a disk; others EOPNOTSUPP"),
 	"creat":        full(sysCreat),
 	"openat2":      partial(sysOpenat2, "O_TMPFILE as open(2); RESOLVE_CACHED lookups never fail with EAGAIN"),
 	"close_range":  full(sysCloseRange),

@@ -15,7 +15,7 @@ import (
 var inotifyCalls = map[string]impl{
 	"inotify_init":      full(sysInotifyInit),
 	"inotify_init1":     full(sysInotifyInit1),
-	"inotify_add_watch": partial(sysInotifyAddWatch, "events of operations inside the sandbox; IN_DELETE_SELF comes at unlink even while the file is open; no IN_UNMOUNT"),
+	"inotify_add_watch": partial(sysInotifyAddWatch, "events of operations inside the sandbox; IN_DELETE_SELF waits for the last close of a regular file or directory, but not for a mapping, an open FIFO, device or socket or a working directory; no IN_UNMOUNT"),
 	"inotify_rm_watch":  full(sysInotifyRmWatch),
 }
 

@@ -16,7 +16,8 @@ func sysPipe2(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if flags&oNonblock != 0 {
 		status = fs.FlagNonblock
 	}
-	r, w := pipe.New()
+	c := t.Credentials()
+	r, w := pipe.NewOwned(c.FSUID, c.FSGID)
 	rd := fs.NewFileDescription(r, "pipe:", fs.FlagRead|status)
 	wd := fs.NewFileDescription(w, "pipe:", fs.FlagWrite|status)
 	cloexec := flags&oCloexec != 0

@@ -18,6 +18,7 @@ func cloneProcess(t *core.Task, flags, stack, ptid, ctid, tls uintptr) (uintptr,
 	c, err := t.Fork(core.ForkOptions{
 		ShareVM:      flags&cloneVM != 0,
 		ShareFiles:   flags&cloneFiles != 0,
+		ShareFS:      flags&cloneFS != 0,
 		ShareHandler: flags&cloneSighand != 0,
 		Vfork:        flags&cloneVfork != 0,
 		Parent:       flags&cloneParent != 0,
@@ -121,6 +122,54 @@ func doClone(t *core.Task, flags, stack, ptid, ctid, tls uintptr) (uintptr, erro
 		return cloneNewThread(t, flags, stack, ptid, ctid, tls)
 	}
 	return cloneProcess(t, flags, stack, ptid, ctid, tls)
+}
+
+// unshare(2)'s flags beyond clone's: CLONE_NEWTIME is only for unshare
+// and clone3 (it overlaps clone's exit signal byte).
+const (
+	cloneNewtime   = 0x00000080
+	cloneNewuser   = 0x10000000
+	unshareAllowed = cloneThread | cloneFS | cloneSighand | cloneVM | cloneFiles | cloneSysvsem | cloneNsMask | cloneNewtime
+)
+
+// sysUnshare is unshare(flags), checked in the order of Linux's
+// ksys_unshare: unknown flags (EINVAL), then the implied flags, then
+// what cannot be taken apart (EINVAL), then namespaces (EPERM: the
+// sandbox is already one, as for clone), and only then any change.
+// CLONE_SYSVSEM has nothing to undo: runos has no System V semaphores.
+func sysUnshare(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	flags := a[0]
+	if flags&^unshareAllowed != 0 {
+		return 0, kerr.EINVAL
+	}
+	if flags&cloneNewuser != 0 {
+		flags |= cloneThread | cloneFS
+	}
+	if flags&cloneVM != 0 {
+		flags |= cloneSighand
+	}
+	if flags&cloneSighand != 0 {
+		flags |= cloneThread
+	}
+	if flags&cloneNewns != 0 {
+		flags |= cloneFS
+	}
+	o := core.UnshareOptions{
+		FS:       flags&cloneFS != 0,
+		Files:    flags&cloneFiles != 0,
+		Thread:   flags&cloneThread != 0,
+		Handlers: flags&cloneSighand != 0,
+		VM:       flags&cloneVM != 0,
+	}
+	if flags&(cloneNsMask|cloneNewtime) != 0 {
+		// Linux checks the thread-sharing flags first: EINVAL wins.
+		o.FS, o.Files = false, false
+		if err := t.Unshare(o); err != nil {
+			return 0, err
+		}
+		return 0, kerr.EPERM
+	}
+	return 0, t.Unshare(o)
 }
 
 // wait4(2) options.

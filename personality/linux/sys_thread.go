@@ -39,9 +39,11 @@ func sysClone(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 // cloneNewThread creates a thread in the caller's process, as
 // pthread_create and Go's runtime ask for.
 func cloneNewThread(t *core.Task, flags, stack, ptid, ctid, tls uintptr) (uintptr, error) {
-	if flags&cloneVM == 0 || flags&cloneFiles == 0 {
-		// A thread with its own memory or fd table is not something
-		// libc or Go ask for; refuse rather than half-support it.
+	if flags&cloneVM == 0 || flags&cloneFiles == 0 || flags&cloneFS == 0 {
+		// A thread with its own memory, fd table or working directory
+		// is not something libc or Go ask for; refuse rather than
+		// half-support it (the threads of a process share one
+		// core.FSStruct).
 		return 0, kerr.EINVAL
 	}
 	c, err := t.NewThread()

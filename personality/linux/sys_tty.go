@@ -108,8 +108,16 @@ func ioctlSlave(t *core.Task, d *fs.FileDescription, s *pty.Slave, cmd uint32, a
 	switch cmd {
 	case tcgets, tcgets2, tcsets, tcsetsw, tcsetsf, tcsets2, tcsetsw2, tcsetsf2:
 		return ioctlTermios(t, s, cmd, arg)
-	case tcflsh:
-		return 0, flush(arg, s.Flush)
+	case tcflsh, tcsbrk, tcsbrkp, tcxonc:
+		// tcflush, tcdrain, tcsendbreak and tcflow from a background
+		// job stop it with SIGTTOU (Linux checks them on the slave
+		// only: the master is nobody's controlling terminal).
+		if err := t.TerminalChange(s); err != nil {
+			return 0, err
+		}
+		if cmd == tcflsh {
+			return 0, flush(arg, s.Flush)
+		}
 	case fionread:
 		return 0, copyOutU32(t, arg, uint32(s.Buffered()))
 	case tiocgpgrp:
@@ -134,6 +142,11 @@ func ioctlSlave(t *core.Task, d *fs.FileDescription, s *pty.Slave, cmd uint32, a
 func ioctlTermios(t *core.Task, s *pty.Slave, cmd uint32, arg uintptr) (uintptr, error) {
 	if cmd == tcgets || cmd == tcgets2 {
 		return 0, copyOutTermios(t, arg, s.Termios(), cmd == tcgets2)
+	}
+	// A background job's tcsetattr stops it with SIGTTOU, also through
+	// the master when the slave is its controlling terminal.
+	if err := t.TerminalChange(s); err != nil {
+		return 0, err
 	}
 	tio, err := copyInTermios(t, arg, cmd >= tcsets2)
 	if err != nil {

@@ -50,7 +50,7 @@ var implemented = map[string]impl{
 	"lstat":      full(sysLstat),
 	"newfstatat": full(sysNewfstatat),
 	"lseek":      full(sysLseek),
-	"ioctl":      partial(sysIoctl, "pseudo-terminals (sys_tty.go): TCGETS/TCSETS[WF] and termios2, TCFLSH, TIOCGWINSZ/TIOCSWINSZ, TIOCSCTTY, TIOCNOTTY, TIOCGPGRP/TIOCSPGRP, TIOCGSID, TIOCGPTN, TIOCSPTLCK/TIOCGPTLCK, TIOCGPTPEER; TCGETS and TIOCGWINSZ on the host terminal; FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; everything else ENOTTY (no TIOCPKT, TIOCSTI, line disciplines other than N_TTY)"),
+	"ioctl":      partial(sysIoctl, "pseudo-terminals (sys_tty.go): TCGETS/TCSETS[WF] and termios2, TCFLSH, TIOCGWINSZ/TIOCSWINSZ, TIOCSCTTY, TIOCNOTTY, TIOCGPGRP/TIOCSPGRP, TIOCGSID, TIOCGPTN, TIOCSPTLCK/TIOCGPTLCK, TIOCGPTPEER, TCSBRK, TCXONC, with SIGTTOU for a background group as tty_check_change; TCGETS and TIOCGWINSZ on the host terminal; FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; everything else ENOTTY (no TIOCPKT, TIOCSTI, line disciplines other than N_TTY)"),
 	"fcntl":      partial(sysFcntl, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, record and OFD locks, F_GETPIPE_SZ, F_SETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS"),
 	"dup":        full(sysDup),
 	"dup2":       full(sysDup2),
@@ -64,7 +64,7 @@ var implemented = map[string]impl{
 	"access":     full(sysAccess),
 	"faccessat":  full(sysFaccessat),
 	"faccessat2": full(sysFaccessat2),
-	"statx":      partial(sysStatx, "basic stats; no birth time or attributes"),
+	"statx":      partial(sysStatx, "basic stats; the birth time of tmpfs files; attributes as Linux's VFS and tmpfs report them; no STATX_MNT_ID or DIOALIGN, and no birth time or filesystem attributes of host files or memfds"),
 	"sendfile":   full(sysSendfile),
 	"pipe":       full(sysPipe),
 	"pipe2":      partial(sysPipe2, "O_DIRECT (packet mode) is accepted but pipes stay byte streams"),
@@ -80,7 +80,8 @@ var implemented = map[string]impl{
 	"madvise":  partial(sysMadvise, "DONTNEED, DONTFORK, DOFORK, WIPEONFORK, KEEPONFORK; other advice is accepted and ignored"),
 
 	// Threads and exit (sys_thread.go).
-	"clone":           partial(sysClone, "no namespaces (CLONE_NEW*: EPERM), no pidfds"),
+	"clone":           partial(sysClone, "no namespaces (CLONE_NEW*: EPERM), no pidfds; a thread must share files and fs (CLONE_FILES, CLONE_FS: EINVAL otherwise)"),
+	"unshare":         partial(sysUnshare, "CLONE_FS and CLONE_FILES; CLONE_THREAD, CLONE_SIGHAND and CLONE_VM only when nothing is shared, as Linux; namespaces EPERM; CLONE_FS in a process with several threads EINVAL (its threads share one fs_struct)"),
 	"clone3":          partial(sysClone3, "no CLONE_PIDFD, set_tid or cgroup"),
 	"fork":            full(sysFork),
 	"vfork":           full(sysVfork),

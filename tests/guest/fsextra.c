@@ -2,11 +2,14 @@
  * fsextra: the file calls beyond open/read/write: statfs and fstatfs,
  * sync, syncfs, fadvise and readahead, the extended attribute calls,
  * utime/utimes/futimesat, fallocate, openat2 and creat, close_range,
- * fchmodat2 and epoll_pwait2, and the time left that select, pselect6
- * and ppoll write back. Each check is one argument:
+ * fchmodat2 and epoll_pwait2, the time left that select, pselect6
+ * and ppoll write back, a pipe's owner, mode and times, and statx's
+ * birth time and attributes. Each check
+ * is one argument:
  *
  *   usage: fsextra CHECK   (statfs sync xattr utimes fallocate openat2
- *                           closerange fchmodat2 epollpwait2 timeleft)
+ *                           closerange fchmodat2 epollpwait2 timeleft
+ *                           pipeattr statx)
  *
  * It prints booleans, never sizes, times or paths that differ between
  * machines, so the output is the same natively and under runos; it exits
@@ -27,6 +30,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/eventfd.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -271,6 +275,11 @@ static void fallocate_check(void)
 				    fstat(fd, &st) == 0 && st.st_size == 10000);
 	check("punch without keep EOPNOTSUPP", fails(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096), EOPNOTSUPP));
 	check("collapse EOPNOTSUPP", fails(fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, 4096), EOPNOTSUPP));
+	/* tmpfs (shmem_fallocate) has no ZERO_RANGE; the size is checked first. */
+	check("tmpfs zero range EOPNOTSUPP", fails(fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, 4096), EOPNOTSUPP) &&
+						    fails(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 4096), EOPNOTSUPP));
+	check("zero range too large EFBIG",
+	      fails(fallocate(fd, FALLOC_FL_ZERO_RANGE, 0x7fffffffffffffffLL - 10, 4096), EFBIG));
 	check("unknown mode EOPNOTSUPP", fails(fallocate(fd, 0x1000, 0, 4096), EOPNOTSUPP));
 	check("len 0 EINVAL", fails(fallocate(fd, 0, 0, 0), EINVAL));
 	check("offset < 0 EINVAL", fails(fallocate(fd, 0, -1, 10), EINVAL));
@@ -443,6 +452,102 @@ static void timeleft_check(void)
 	check("zero timeout untouched", syscall(SYS_ppoll, &pf, 1, &ts, NULL, 8) == 0 && ts.tv_nsec == 0);
 }
 
+// pipeattr: a pipe's inode is owned by its creator's filesystem IDs,
+// and fchmodat2(fd, "", AT_EMPTY_PATH) and utimensat(fd, NULL, ...)
+// reach it as fchmod(2) does. It runs as root and changes only its
+// fsuid and fsgid, so it needs no other user natively. The utimensat
+// permission rules are checked on a named file too.
+static void pipeattr_check(void)
+{
+	struct stat st;
+	int p[2];
+	check("pipe", pipe(p) == 0);
+	check("owner is the creator", fstat(p[0], &st) == 0 && st.st_uid == geteuid() && st.st_gid == getegid());
+	setfsgid(1234);
+	setfsuid(4321);
+	int q[2];
+	check("pipe as fsuid 4321", pipe(q) == 0);
+	check("owner is the fsuid and fsgid",
+	      fstat(q[1], &st) == 0 && st.st_uid == 4321 && st.st_gid == 1234 && (st.st_mode & 07777) == 0600);
+	check("fchmodat2 empty path on own pipe", syscall(SYS_fchmodat2, q[0], "", 0640, AT_EMPTY_PATH) == 0 &&
+							fstat(q[1], &st) == 0 && (st.st_mode & 07777) == 0640);
+	check("fchmodat2 empty path on root's pipe EPERM",
+	      fails(syscall(SYS_fchmodat2, p[0], "", 0644, AT_EMPTY_PATH), EPERM));
+	struct timespec ts[2] = {{100, 5}, {200, 7}};
+	check("utimensat NULL path on own pipe", syscall(SYS_utimensat, q[0], NULL, ts, 0) == 0);
+	check("times set on both ends", fstat(q[1], &st) == 0 && st.st_atim.tv_sec == 100 && st.st_atim.tv_nsec == 5 &&
+						st.st_mtim.tv_sec == 200 && st.st_mtim.tv_nsec == 7);
+	struct timespec om[2] = {{0, UTIME_OMIT}, {300, 0}};
+	check("utimensat empty path, atime omitted", utimensat(q[1], "", om, AT_EMPTY_PATH) == 0 &&
+							 fstat(q[0], &st) == 0 && st.st_atim.tv_sec == 100 &&
+							 st.st_mtim.tv_sec == 300);
+	check("futimens now on own pipe", futimens(q[0], NULL) == 0 && fstat(q[0], &st) == 0 && st.st_mtim.tv_sec > 300);
+	check("explicit times on root's pipe EPERM", fails(syscall(SYS_utimensat, p[0], NULL, ts, 0), EPERM));
+	check("now on root's 0600 pipe EACCES", fails(syscall(SYS_utimensat, p[1], NULL, NULL, 0), EACCES));
+	setfsuid(0);
+	check("fchmod root's pipe 0666", fchmod(p[0], 0666) == 0);
+	setfsuid(4321);
+	check("now on root's 0666 pipe", syscall(SYS_utimensat, p[1], NULL, NULL, 0) == 0);
+	struct timespec omit[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+	struct timespec nowomit[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+	check("both omitted on root's pipe", syscall(SYS_utimensat, p[1], NULL, omit, 0) == 0);
+	check("now and omit on root's pipe EPERM", fails(syscall(SYS_utimensat, p[1], NULL, nowomit, 0), EPERM));
+	setfsuid(0);
+	close(mkfile("t"));
+	chmod(in("t"), 0644);
+	setfsuid(4321);
+	// Both omitted: Linux does nothing, not even look up the path (the
+	// directory is root's 0700 still).
+	check("both omitted, path not looked up", utimensat(AT_FDCWD, in("t"), omit, 0) == 0);
+	check("now, path looked up EACCES", fails(utimensat(AT_FDCWD, in("t"), NULL, 0), EACCES));
+	setfsuid(0);
+	chmod(dir, 0755);
+	setfsuid(4321);
+	check("now on root's 0644 file EACCES", fails(utimensat(AT_FDCWD, in("t"), NULL, 0), EACCES));
+	setfsuid(0);
+	chmod(in("t"), 0666);
+	setfsuid(4321);
+	check("now on root's 0666 file", utimensat(AT_FDCWD, in("t"), NULL, 0) == 0);
+	check("now and omit on root's 0666 file EPERM", fails(utimensat(AT_FDCWD, in("t"), nowomit, 0), EPERM));
+	setfsuid(0);
+	setfsgid(0);
+	check("plain fchmodat has no AT_EMPTY_PATH: ENOENT",
+	      fails(syscall(SYS_fchmodat, q[0], "", 0600, AT_EMPTY_PATH), ENOENT));
+}
+
+// statx: tmpfs keeps a birth time (STATX_BTIME) and reports the
+// attributes Linux's VFS and shmem support; a pipe and /proc keep no
+// birth time.
+static void statx_check(void)
+{
+	struct timespec before, after;
+	clock_gettime(CLOCK_REALTIME, &before);
+	close(mkfile("x"));
+	clock_gettime(CLOCK_REALTIME, &after);
+	struct statx sx;
+	check("statx tmpfs file", statx(AT_FDCWD, in("x"), 0, STATX_BASIC_STATS | STATX_BTIME, &sx) == 0);
+	check("tmpfs has btime", (sx.stx_mask & STATX_BTIME) != 0);
+	long long bt = sx.stx_btime.tv_sec * 1000000000LL + sx.stx_btime.tv_nsec;
+	check("btime is the creation time", bt >= before.tv_sec * 1000000000LL + before.tv_nsec - 10000000 &&
+						    bt <= after.tv_sec * 1000000000LL + after.tv_nsec + 10000000);
+	check("tmpfs attributes mask", sx.stx_attributes_mask == 0x203070);
+	check("file is no mount root", (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) == 0);
+	struct timespec ts[2] = {{1, 0}, {2, 0}};
+	utimensat(AT_FDCWD, in("x"), ts, 0);
+	check("btime stays after utimensat",
+	      statx(AT_FDCWD, in("x"), 0, STATX_BTIME, &sx) == 0 &&
+		      sx.stx_btime.tv_sec * 1000000000LL + sx.stx_btime.tv_nsec == bt);
+	check("/dev/shm is a mount root", statx(AT_FDCWD, "/dev/shm", 0, STATX_BASIC_STATS, &sx) == 0 &&
+						  (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0);
+	int p[2];
+	if (pipe(p) != 0)
+		exit(2);
+	check("pipe: no btime, generic mask", statx(p[0], "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &sx) == 0 &&
+						      (sx.stx_mask & STATX_BTIME) == 0 && sx.stx_attributes_mask == 0x203000);
+	check("/proc: no btime, generic mask", statx(AT_FDCWD, "/proc/self/stat", 0, STATX_BASIC_STATS | STATX_BTIME, &sx) == 0 &&
+						       (sx.stx_mask & STATX_BTIME) == 0 && sx.stx_attributes_mask == 0x203000);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -450,7 +555,8 @@ static const struct {
 	{"statfs", statfs_check},	  {"sync", sync_check},		    {"xattr", xattr_check},
 	{"utimes", utimes_check},	  {"fallocate", fallocate_check},   {"openat2", openat2_check},
 	{"closerange", closerange_check}, {"fchmodat2", fchmodat2_check}, {"epollpwait2", epollpwait2_check},
-	{"timeleft", timeleft_check},
+	{"timeleft", timeleft_check},	  {"pipeattr", pipeattr_check},
+	{"statx", statx_check},
 };
 
 static void cleanup(const char *d)

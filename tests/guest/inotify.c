@@ -252,6 +252,49 @@ static void early(void) {
 	}
 }
 
+// deleteopen: a file (or directory) whose last name goes while it is
+// still open is deleted only when the last reference goes:
+// IN_DELETE_SELF and IN_IGNORED come then, not at the unlink (Linux
+// reports them from dentry_unlink_inode, at the last dput).
+static void deleteopen(void) {
+	int fd = inotify_init1(IN_NONBLOCK);
+	role(inotify_add_watch(fd, dir, IN_ALL_EVENTS), "dir");
+
+	int f = open(at("o"), O_CREAT | O_RDWR, 0644);
+	int f2 = dup(f);
+	role(inotify_add_watch(fd, at("o"), IN_ALL_EVENTS), "o");
+	drain(fd, "create o, watch it");
+	check(unlink(at("o")) == 0, "unlink o");
+	drain(fd, "unlink o while open");
+	check(write(f, "x", 1) == 1, "write");
+	drain(fd, "write the unlinked o");
+	close(f);
+	drain(fd, "close one of two descriptors");
+	close(f2);
+	drain(fd, "close the last descriptor");
+
+	check(mkdir(at("d"), 0755) == 0, "mkdir");
+	int df = open(at("d"), O_RDONLY | O_DIRECTORY);
+	role(inotify_add_watch(fd, at("d"), IN_ALL_EVENTS), "d");
+	drain(fd, "mkdir d, open it");
+	check(rmdir(at("d")) == 0, "rmdir d");
+	drain(fd, "rmdir d while open");
+	close(df);
+	drain(fd, "close d");
+
+	f = open(at("t"), O_CREAT | O_RDONLY, 0644);
+	role(inotify_add_watch(fd, at("t"), IN_DELETE_SELF | IN_ATTRIB), "t");
+	int g = open(at("n"), O_CREAT | O_WRONLY, 0644);
+	close(g);
+	drain(fd, "create t and n, open t");
+	check(rename(at("n"), at("t")) == 0, "rename n t");
+	drain(fd, "rename n over the open t");
+	close(f);
+	drain(fd, "close t");
+	unlink(at("t"));
+	close(fd);
+}
+
 static void errors(void) {
 	int fd = inotify_init1(IN_NONBLOCK);
 	int r;
@@ -406,6 +449,8 @@ int main(int argc, char **argv) {
 		flags();
 	if (!strcmp(what, "flags") || !strcmp(what, "all"))
 		early();
+	if (!strcmp(what, "deleteopen") || !strcmp(what, "all"))
+		deleteopen();
 	if (!strcmp(what, "errors") || !strcmp(what, "all"))
 		errors();
 	if (!strcmp(what, "readiness") || !strcmp(what, "all"))

@@ -3,8 +3,9 @@
 // reads what the terminal shows, and prints it escaped, so that the
 // output compares byte for byte with the native run: echo, line editing,
 // ONLCR, ^C as SIGINT, TIOCSWINSZ as SIGWINCH, ^D, raw mode with VMIN
-// and VTIME, EIO on the master once the slave side is gone, and SIGHUP
-// to a session whose master closes.
+// and VTIME, background reads and (with TOSTOP) writes, EIO on the
+// master once the slave side is gone, and SIGHUP to a session whose
+// master closes.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +89,118 @@ static void on_hup(int s) { got_hup = 1; }
 static void say(const char *s) {
 	if (write(1, s, strlen(s)) < 0)
 		_exit(90);
+}
+
+// exited_with reports whether wait status st is exit code code.
+static int exited_with(int st, int code) { return WIFEXITED(st) && WEXITSTATUS(st) == code; }
+
+// stops_with_sigttou runs what in a new background process group and
+// reports whether SIGTTOU stopped it; the process is killed then.
+static int stops_with_sigttou(void (*what)(void)) {
+	pid_t g = fork();
+	if (g == 0) {
+		setpgid(0, 0);
+		what();
+		_exit(8);
+	}
+	int st;
+	waitpid(g, &st, WUNTRACED);
+	int stopped = WIFSTOPPED(st) && WSTOPSIG(st) == SIGTTOU;
+	kill(g, SIGKILL);
+	waitpid(g, &st, 0);
+	return stopped;
+}
+
+static void set_same_termios(void) {
+	struct termios t;
+	tcgetattr(0, &t);
+	tcsetattr(0, TCSANOW, &t);
+}
+
+static void drain(void) { tcdrain(0); }
+
+// background_writes is job control for writers (termios(3), TOSTOP): with
+// TOSTOP set, a background group writing the terminal is stopped by
+// SIGTTOU, and its write goes through once it is brought to the
+// foreground and continued; with SIGTTOU ignored or blocked it writes at
+// once; an orphaned group's write fails with EIO. tcsetattr and tcdrain
+// stop a background group whatever TOSTOP says.
+static void background_writes(void) {
+	struct termios t;
+	int st;
+	tcgetattr(0, &t);
+	t.c_lflag |= TOSTOP;
+	tcsetattr(0, TCSANOW, &t);
+
+	pid_t g = fork();
+	if (g == 0) {
+		setpgid(0, 0);
+		_exit(write(1, "fg write\n", 9) == 9 ? 8 : 9);
+	}
+	waitpid(g, &st, WUNTRACED);
+	int stopped = WIFSTOPPED(st) && WSTOPSIG(st) == SIGTTOU;
+	signal(SIGTTOU, SIG_IGN); // as a shell does around tcsetpgrp
+	tcsetpgrp(0, g);
+	kill(g, SIGCONT);
+	waitpid(g, &st, 0);
+	int fg = exited_with(st, 8);
+	tcsetpgrp(0, getpgrp());
+	signal(SIGTTOU, SIG_DFL);
+
+	g = fork();
+	if (g == 0) {
+		signal(SIGTTOU, SIG_IGN);
+		setpgid(0, 0);
+		_exit(write(1, "ignored write\n", 14) == 14 ? 8 : 9);
+	}
+	waitpid(g, &st, 0);
+	int ignored = exited_with(st, 8);
+
+	g = fork();
+	if (g == 0) {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &set, 0);
+		setpgid(0, 0);
+		_exit(write(1, "blocked write\n", 14) == 14 ? 8 : 9);
+	}
+	waitpid(g, &st, 0);
+	int blocked = exited_with(st, 8);
+
+	// An orphaned group: the grandchild, alone in its group once its
+	// parent has gone, reports through a pipe.
+	int pf[2];
+	if (pipe(pf) < 0)
+		_exit(95);
+	g = fork();
+	if (g == 0) {
+		setpgid(0, 0);
+		pid_t me = getpid();
+		if (fork() == 0) {
+			while (getppid() == me)
+				usleep(1000); // until the parent is gone
+			char c = write(1, "orphan write\n", 13) < 0 && errno == EIO ? 'E' : 'w';
+			write(pf[1], &c, 1);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	waitpid(g, &st, 0);
+	close(pf[1]);
+	char c = 0;
+	read(pf[0], &c, 1);
+	close(pf[0]);
+
+	int setattr = stops_with_sigttou(set_same_termios);
+	int drained = stops_with_sigttou(drain);
+	t.c_lflag &= ~TOSTOP;
+	tcsetattr(0, TCSANOW, &t);
+	char line[300];
+	snprintf(line, sizeof line, "background write: sigttou-stop=%d fg-write=%d ignored-write=%d "
+	         "blocked-write=%d orphan-eio=%d tcsetattr-stop=%d tcdrain-stop=%d\n",
+	         stopped, fg, ignored, blocked, c == 'E', setattr, drained);
+	say(line);
 }
 
 // child runs in a new session with the slave as its terminal on 0, 1, 2.
@@ -201,6 +314,7 @@ static void child(const char *name) {
 	snprintf(line, sizeof line, "background read: sigttin-stop=%d ignored-eio=%d\n",
 	         stopped, WIFEXITED(st) && WEXITSTATUS(st) == 6);
 	say(line);
+	background_writes();
 	say("bye\n");
 	// Exit only once the parent has read everything: Linux may drop
 	// what is still on its way to the master when the slave closes.
