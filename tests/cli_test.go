@@ -66,7 +66,7 @@ func TestCLI(t *testing.T) {
 			name:     "unknown flag",
 			args:     []string{"--bogus-flag", elf, "0"},
 			wantExit: 2,
-			stderrRE: regexp.MustCompile(`(?i)usage`),
+			stderrRE: regexp.MustCompile(`\Arunos: unknown flag: --bogus-flag \(runos --help lists the flags\)\n\z`),
 		},
 		{
 			name:     "no program",

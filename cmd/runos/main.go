@@ -69,7 +69,7 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	f.SetOutput(stderr)
 	f.SetInterspersed(false) // flags after PROGRAM belong to PROGRAM
 	f.StringVar(&o.personality, "personality", "linux", "syscall personality (ABI) of the program")
-	f.StringVar(&o.platform, "platform", "ptrace", "mechanism that runs guest code: ptrace")
+	f.StringVar(&o.platform, "platform", "ptrace", "mechanism that runs guest code: ptrace, or kvm where /dev/kvm works")
 	f.Uint64Var(&seed, "seed", 0, "seed of the values linux-deterministic makes reproducible (random bytes, clocks)")
 	f.StringVar(&o.root, "root", "/", "host directory that is the sandbox's / (read-only)")
 	f.Var(mountValue{&o.mounts, parseMount, "SRC:DST[:ro|rw]"}, "mount", "pass the host directory or file SRC through at DST in the sandbox, read-only unless :rw (repeatable); nothing outside SRC is reachable through it")
@@ -100,8 +100,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
 		}
-		// pflag has printed the error; the usage follows it.
-		flags.Usage()
+		// With ContinueOnError pflag prints nothing: one line says
+		// what was wrong, as a shell tool would.
+		fmt.Fprintf(stderr, "runos: %v (runos --help lists the flags)\n", err)
 		return exitUsage
 	}
 	rest := flags.Args()
