@@ -39,25 +39,11 @@ func TestFilesystemsPathsExist(t *testing.T) {
 // as a function, method, type, constant, variable, field or interface
 // method. Names in capitals only (errno values) are not Go names.
 func TestFilesystemsNamesExist(t *testing.T) {
-	b, err := os.ReadFile("filesystems.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	head := regexp.MustCompile("^- `([a-z/_.]+\\.go)`:")
 	name := regexp.MustCompile("`([A-Za-z][A-Za-z0-9]*)(?:\\.([A-Za-z][A-Za-z0-9]*))?`")
 	checked := 0
-	for _, bl := range bullets(string(b)) {
-		m := head.FindStringSubmatch(bl)
-		if m == nil {
-			continue
-		}
-		file, text := m[1], bl[len(m[0]):]
-		src, err := os.ReadFile(filepath.Join("..", file))
-		if err != nil {
-			t.Errorf("filesystems.md names %s, which does not exist", file)
-			continue
-		}
-		for _, n := range name.FindAllStringSubmatch(text, -1) {
+	for _, fb := range fileBullets(t, "filesystems.md") {
+		file, src := fb.file, fb.src
+		for _, n := range name.FindAllStringSubmatch(fb.text, -1) {
 			id, method := n[1], n[2]
 			if strings.ToUpper(id) == id {
 				continue

@@ -15,32 +15,17 @@ var notCode = map[string]bool{"rax": true, "syscall": true, "EFAULT": true, "sys
 // file path, every `Name` in backquotes that looks like a function must be
 // declared in that file.
 func TestTourNamesExist(t *testing.T) {
-	b, err := os.ReadFile("tour.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	head := regexp.MustCompile("^- `([a-z/_.]+\\.go)`:")
 	name := regexp.MustCompile("`([A-Za-z][A-Za-z0-9]*)`")
 	checked := 0
-	for _, bl := range bullets(string(b)) {
-		m := head.FindStringSubmatch(bl)
-		if m == nil {
-			continue
-		}
-		file, text := m[1], bl[len(m[0]):]
-		src, err := os.ReadFile(filepath.Join("..", file))
-		if err != nil {
-			t.Errorf("tour.md names %s, which does not exist", file)
-			continue
-		}
-		for _, n := range name.FindAllStringSubmatch(text, -1) {
+	for _, fb := range fileBullets(t, "tour.md") {
+		for _, n := range name.FindAllStringSubmatch(fb.text, -1) {
 			id := n[1]
 			if notCode[id] {
 				continue
 			}
 			decl := regexp.MustCompile(`(?m)^(func (\([^)]*\) )?|type )` + id + `\b`)
-			if !decl.Match(src) {
-				t.Errorf("tour.md says %s declares %s; it does not", file, id)
+			if !decl.Match(fb.src) {
+				t.Errorf("tour.md says %s declares %s; it does not", fb.file, id)
 			}
 			checked++
 		}
@@ -48,6 +33,39 @@ func TestTourNamesExist(t *testing.T) {
 	if checked < 15 {
 		t.Fatalf("only %d names checked: the tour's format changed and this test no longer reads it", checked)
 	}
+}
+
+// fileBullet is a guide's list item that starts with a Go file's path:
+// the path, the rest of the item, and the file's source.
+type fileBullet struct {
+	file, text string
+	src        []byte
+}
+
+// fileBullets reads the guide md (in this folder) and returns its items
+// that start with a Go file's path, as "- `fs/vfs/walk.go`: ..."; a path
+// that does not exist is an error of t.
+func fileBullets(t *testing.T, md string) []fileBullet {
+	t.Helper()
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := regexp.MustCompile("^- `([a-z/_.]+\\.go)`:")
+	var out []fileBullet
+	for _, bl := range bullets(string(b)) {
+		m := head.FindStringSubmatch(bl)
+		if m == nil {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join("..", m[1]))
+		if err != nil {
+			t.Errorf("%s names %s, which does not exist", md, m[1])
+			continue
+		}
+		out = append(out, fileBullet{file: m[1], text: bl[len(m[0]):], src: src})
+	}
+	return out
 }
 
 // bullets splits markdown into list items, each with its continuation

@@ -183,6 +183,26 @@ type DirReader interface {
 	ReadDir(emit func(Dirent) bool) error
 }
 
+// DirSeek is lseek(2) on an open directory whose position *pos counts
+// entries or holds an offset ReadDir reported: SEEK_SET (0) goes there,
+// as seekdir(3) does, SEEK_CUR (1) moves from *pos (0 reports it), and
+// any other whence or a negative result is EINVAL, as for Linux's
+// in-memory directories. The caller holds the lock guarding *pos.
+func DirSeek(pos *int64, off int64, whence int) (int64, error) {
+	switch whence {
+	case 0:
+	case 1:
+		off += *pos
+	default:
+		return 0, kerr.EINVAL
+	}
+	if off < 0 {
+		return 0, kerr.EINVAL
+	}
+	*pos = off
+	return off, nil
+}
+
 // SetTimes is what utimensat(2) asks: each time is set to a value, to
 // now, or left alone.
 type SetTimes struct {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -233,11 +232,23 @@ echo to-stderr >&2`,
 }
 
 func TestBusybox(t *testing.T) {
+	bindir := busyboxBin(t)
+	for _, c := range busyboxCases() {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			runBusybox(t, c, bindir)
+		})
+	}
+}
+
+// busyboxBin makes a directory of busybox applet links, so that the
+// scripts name applets as commands with PATH holding only it, or skips
+// when busybox is missing.
+func busyboxBin(t *testing.T) string {
+	t.Helper()
 	if _, err := os.Stat(busyboxPath); err != nil {
 		t.Skipf("%s is missing (apt-get install busybox-static, or `make deps`): %v", busyboxPath, err)
 	}
-	// A directory of applet links, so that the scripts name applets as
-	// commands; PATH holds only it.
 	bindir := filepath.Join(t.TempDir(), "bin")
 	if err := os.Mkdir(bindir, 0o755); err != nil {
 		t.Fatal(err)
@@ -251,41 +262,38 @@ func TestBusybox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, c := range busyboxCases() {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			runBusybox(t, c, bindir)
-		})
+	return bindir
+}
+
+// busyboxInvocation is c's script run by busybox sh in a fresh directory
+// holding c's files (a name ending in "/" is a directory).
+func busyboxInvocation(t *testing.T, c busyboxCase, bindir string) invocation {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range c.Files {
+		p := filepath.Join(dir, name)
+		if strings.HasSuffix(name, "/") {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// PATH is set by the script rather than in the environment, which
+	// already holds baseEnv's PATH.
+	script := fmt.Sprintf("PATH=%s\n%s", bindir, c.Script)
+	return invocation{Argv: []string{busyboxPath, "sh", "-c", script}, Env: c.Env, Dir: dir}
 }
 
 func runBusybox(t *testing.T, c busyboxCase, bindir string) {
 	t.Helper()
-	inv := func() invocation {
-		dir := t.TempDir()
-		names := make([]string, 0, len(c.Files))
-		for name := range c.Files {
-			names = append(names, name)
-		}
-		sort.Strings(names) // "sub/" before "sub/d.txt"
-		for _, name := range names {
-			text := c.Files[name]
-			p := filepath.Join(dir, name)
-			var err error
-			if strings.HasSuffix(name, "/") {
-				err = os.Mkdir(p, 0o755)
-			} else {
-				err = os.WriteFile(p, []byte(text), 0o644)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		// PATH is set by the script rather than in the environment, which
-		// already holds baseEnv's PATH.
-		script := fmt.Sprintf("PATH=%s\n%s", bindir, c.Script)
-		return invocation{Argv: []string{busyboxPath, "sh", "-c", script}, Env: c.Env, Dir: dir}
-	}
+	inv := func() invocation { return busyboxInvocation(t, c, bindir) }
 	native := run(t, "", inv())
 	checkNative(t, behaviourCase{WantExit: c.WantExit, WantStdout: c.WantStdout}, native)
 	if nativeOnly {

@@ -2,8 +2,6 @@ package tests
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -191,51 +189,9 @@ func matrixProcess(t *testing.T, runos, flag string, c processCase) {
 	}, attr)
 }
 
-// busyboxBin makes a directory of busybox applet links, as TestBusybox
-// does, or skips when busybox is missing.
-func busyboxBin(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(busyboxPath); err != nil {
-		t.Skipf("%s is missing (apt-get install busybox-static, or `make deps`): %v", busyboxPath, err)
-	}
-	bindir := filepath.Join(t.TempDir(), "bin")
-	if err := os.Mkdir(bindir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(busyboxPath, "--list").Output()
-	if err != nil {
-		t.Fatalf("%s --list: %v", busyboxPath, err)
-	}
-	for _, applet := range strings.Fields(string(out)) {
-		if err := os.Symlink(busyboxPath, filepath.Join(bindir, applet)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return bindir
-}
-
 // matrixBusybox is runBusybox under another platform.
 func matrixBusybox(t *testing.T, runos, flag string, c busyboxCase, bindir string) {
 	t.Helper()
 	want := behaviourCase{WantExit: c.WantExit, WantStdout: c.WantStdout}
-	matrixCompare(t, runos, flag, want, func() invocation {
-		dir := t.TempDir()
-		for name, text := range c.Files {
-			if strings.HasSuffix(name, "/") {
-				if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			p := filepath.Join(dir, name)
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		script := "PATH=" + bindir + "\n" + c.Script
-		return invocation{Argv: []string{busyboxPath, "sh", "-c", script}, Env: c.Env, Dir: dir}
-	}, nil)
+	matrixCompare(t, runos, flag, want, func() invocation { return busyboxInvocation(t, c, bindir) }, nil)
 }

@@ -116,17 +116,7 @@ func (n *bindInode) beneath(name string, flags uint64, mode uint64) (int, error)
 		Mode:    mode,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 	}
-	for tries := 0; ; tries++ {
-		fd, err := unix.Openat2(n.fd, name, &how)
-		switch {
-		case err == nil:
-			return fd, nil
-		case err == unix.EINTR, err == unix.EAGAIN && tries < resolveRetries:
-			continue
-		default:
-			return -1, FromErrno(err)
-		}
-	}
+	return openat2(n.fd, name, &how)
 }
 
 // Getattr implements vfs.Inode.

@@ -59,6 +59,22 @@ const (
 // concurrent rename made ".." resolution unsafe (EAGAIN, see openat2(2)).
 const resolveRetries = 16
 
+// openat2 is openat2(2) on the host, tried again after a signal (EINTR)
+// and, up to resolveRetries times, after a racing rename (EAGAIN).
+func openat2(dirfd int, path string, how *unix.OpenHow) (int, error) {
+	for tries := 0; ; tries++ {
+		fd, err := unix.Openat2(dirfd, path, how)
+		switch {
+		case err == nil:
+			return fd, nil
+		case err == unix.EINTR, err == unix.EAGAIN && tries < resolveRetries:
+			continue
+		default:
+			return -1, FromErrno(err)
+		}
+	}
+}
+
 // Root is a host directory serving as the guest's "/".
 type Root struct {
 	fd  int // O_PATH descriptor of the directory
@@ -90,17 +106,7 @@ func (r *Root) resolve(guestPath string, flags uint64) (int, error) {
 		Flags:   flags | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
 	}
-	for tries := 0; ; tries++ {
-		fd, err := unix.Openat2(r.fd, guestPath, &how)
-		switch {
-		case err == nil:
-			return fd, nil
-		case err == unix.EINTR, err == unix.EAGAIN && tries < resolveRetries:
-			continue
-		default:
-			return -1, FromErrno(err)
-		}
-	}
+	return openat2(r.fd, guestPath, &how)
 }
 
 // lookup resolves guestPath to an O_PATH descriptor and its stat.

@@ -406,16 +406,5 @@ func (d *mergedDir) Close() error                       { return nil }
 func (d *mergedDir) Seek(off int64, whence int) (int64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	switch whence {
-	case 0:
-	case 1:
-		off += d.pos
-	default:
-		return 0, kerr.EINVAL
-	}
-	if off < 0 {
-		return 0, kerr.EINVAL
-	}
-	d.pos = off
-	return off, nil
+	return fs.DirSeek(&d.pos, off, whence)
 }

@@ -214,18 +214,7 @@ func (f *dirFile) Close() error                       { return nil }
 func (f *dirFile) Seek(off int64, whence int) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch whence {
-	case 0:
-	case 1:
-		off += f.pos
-	default:
-		return 0, kerr.EINVAL
-	}
-	if off < 0 {
-		return 0, kerr.EINVAL
-	}
-	f.pos = off
-	return off, nil
+	return fs.DirSeek(&f.pos, off, whence)
 }
 
 // dataFile is an open procfs file: the content made at open.

@@ -224,14 +224,5 @@ func (d *dirFile) Close() error                       { return nil }
 func (d *dirFile) Seek(off int64, whence int) (int64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if whence == 1 {
-		off += d.pos
-	} else if whence != 0 {
-		return 0, kerr.EINVAL
-	}
-	if off < 0 {
-		return 0, kerr.EINVAL
-	}
-	d.pos = off
-	return off, nil
+	return fs.DirSeek(&d.pos, off, whence)
 }

@@ -54,6 +54,19 @@ func (n *inode) dirLocked() (*dirData, error) {
 	return n.dir, nil
 }
 
+// entryLocked is the entry called name in directory n: ENOTDIR if n is
+// no directory, ENOENT if it holds no such name.
+func (n *inode) entryLocked(name string) (*dirent, error) {
+	if n.dir == nil {
+		return nil, kerr.ENOTDIR
+	}
+	e, ok := n.dir.entries[name]
+	if !ok {
+		return nil, kerr.ENOENT
+	}
+	return e, nil
+}
+
 // changedLocked stamps a directory whose entries changed.
 func (n *inode) changedLocked() {
 	now := n.fs.Now()
@@ -64,12 +77,9 @@ func (n *inode) changedLocked() {
 func (n *inode) Lookup(name string) (vfs.Inode, error) {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
-	if n.dir == nil {
-		return nil, kerr.ENOTDIR
-	}
-	e, ok := n.dir.entries[name]
-	if !ok {
-		return nil, kerr.ENOENT
+	e, err := n.entryLocked(name)
+	if err != nil {
+		return nil, err
 	}
 	return e.n, nil
 }
@@ -181,12 +191,9 @@ func (n *inode) Link(name string, target vfs.Inode) error {
 func (n *inode) Unlink(name string) error {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
-	if n.dir == nil {
-		return kerr.ENOTDIR
-	}
-	e, ok := n.dir.entries[name]
-	if !ok {
-		return kerr.ENOENT
+	e, err := n.entryLocked(name)
+	if err != nil {
+		return err
 	}
 	if e.n.dir != nil {
 		return kerr.EISDIR
@@ -202,12 +209,9 @@ func (n *inode) Unlink(name string) error {
 func (n *inode) Rmdir(name string) error {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
-	if n.dir == nil {
-		return kerr.ENOTDIR
-	}
-	e, ok := n.dir.entries[name]
-	if !ok {
-		return kerr.ENOENT
+	e, err := n.entryLocked(name)
+	if err != nil {
+		return err
 	}
 	if e.n.dir == nil {
 		return kerr.ENOTDIR
@@ -357,16 +361,5 @@ func (f *dirFile) Close() error                       { return nil }
 func (f *dirFile) Seek(off int64, whence int) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch whence {
-	case 0:
-	case 1:
-		off += f.pos
-	default:
-		return 0, kerr.EINVAL
-	}
-	if off < 0 {
-		return 0, kerr.EINVAL
-	}
-	f.pos = off
-	return off, nil
+	return fs.DirSeek(&f.pos, off, whence)
 }

@@ -303,6 +303,28 @@ func (w *walker) checkRemove(dir, victim *Dentry) (fs.Stat, error) {
 	return vst, mayDelete(w.creds, dst, vst)
 }
 
+// remove is what unlink and rmdir share once each has checked the
+// victim's type (st, a directory for rmdir): the checks of checkRemove,
+// the filesystem's removal, the dentry cache and the watchers.
+func (v *VFS) remove(w *walker, dir *Dentry, name string, victim *Dentry, st fs.Stat, rmdir bool) error {
+	if _, err := w.checkRemove(dir, victim); err != nil {
+		return err
+	}
+	var err error
+	if rmdir {
+		err = dir.inode.Rmdir(name)
+	} else {
+		err = dir.inode.Unlink(name)
+	}
+	if err != nil {
+		return err
+	}
+	dir.remove(name)
+	v.notifyRemoved(victim.inode, st)
+	v.notifyEntry(EventDelete, dir, name, victim.inode, rmdir, 0)
+	return nil
+}
+
 // Unlink is unlinkat(2) without AT_REMOVEDIR.
 func (v *VFS) Unlink(ctx *Context, start *Dentry, path string) error {
 	v.mu.Lock()
@@ -325,16 +347,7 @@ func (v *VFS) Unlink(ctx *Context, start *Dentry, path string) error {
 	if slash {
 		return kerr.ENOTDIR
 	}
-	if _, err := w.checkRemove(dir, victim); err != nil {
-		return err
-	}
-	if err := dir.inode.Unlink(name); err != nil {
-		return err
-	}
-	dir.remove(name)
-	v.notifyRemoved(victim.inode, st)
-	v.notifyEntry(EventDelete, dir, name, victim.inode, false, 0)
-	return nil
+	return v.remove(w, dir, name, victim, st, false)
 }
 
 // Rmdir is rmdir(2) and unlinkat(2) with AT_REMOVEDIR.
@@ -361,14 +374,5 @@ func (v *VFS) Rmdir(ctx *Context, start *Dentry, path string) error {
 	if !isDir(st) {
 		return kerr.ENOTDIR
 	}
-	if _, err := w.checkRemove(dir, victim); err != nil {
-		return err
-	}
-	if err := dir.inode.Rmdir(name); err != nil {
-		return err
-	}
-	dir.remove(name)
-	v.notifyRemoved(victim.inode, st)
-	v.notifyEntry(EventDelete, dir, name, victim.inode, true, 0)
-	return nil
+	return v.remove(w, dir, name, victim, st, true)
 }

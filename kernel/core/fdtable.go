@@ -135,6 +135,26 @@ func (ft *FDTable) Allocate(d *fs.FileDescription, min int, cloexec bool) (int, 
 	return -1, kerr.EMFILE
 }
 
+// AllocatePair puts a and b at the two lowest free descriptors, a's
+// first, as pipe(2) and socketpair(2) return them. It takes over the
+// caller's references; on failure neither is left in the table and both
+// are released.
+func (ft *FDTable) AllocatePair(a, b *fs.FileDescription, cloexec bool) (fa, fb int, err error) {
+	fa, err = ft.Allocate(a, 0, cloexec)
+	if err != nil {
+		a.DecRef()
+		b.DecRef()
+		return -1, -1, err
+	}
+	fb, err = ft.Allocate(b, 0, cloexec)
+	if err != nil {
+		ft.Close(fa)
+		b.DecRef()
+		return -1, -1, err
+	}
+	return fa, fb, nil
+}
+
 // Limit returns the allocation limit.
 func (ft *FDTable) Limit() int {
 	ft.mu.Lock()

@@ -85,6 +85,18 @@ func (t *Task) futexKeyFor(addr uintptr, private bool) (futexKey, error) {
 	return futexKey{mm: t.mm, addr: addr, shared: true}, nil
 }
 
+// futexKeyPair computes the keys of the two words an operation on a
+// pair of futexes (FUTEX_REQUEUE, FUTEX_WAKE_OP) acts on, addr's first.
+func (t *Task) futexKeyPair(addr, addr2 uintptr, private bool) (key, key2 futexKey, err error) {
+	if key, err = t.futexKeyFor(addr, private); err != nil {
+		return futexKey{}, futexKey{}, err
+	}
+	if key2, err = t.futexKeyFor(addr2, private); err != nil {
+		return futexKey{}, futexKey{}, err
+	}
+	return key, key2, nil
+}
+
 // FutexWait sleeps while the word at addr holds val, until a wake matching
 // bitset, the deadline (zero: none) or a signal. private is
 // FUTEX_PRIVATE_FLAG. See futex(2), FUTEX_WAIT_BITSET.
@@ -153,12 +165,18 @@ func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) int {
 		}
 		kept = append(kept, w)
 	}
-	if len(kept) == 0 {
+	ft.setQueue(key, kept)
+	return woke
+}
+
+// setQueue stores what is left of key's queue, dropping the key once
+// nobody waits there so the table does not grow with every futex used.
+func (ft *futexTable) setQueue(key futexKey, list []*futexWaiter) {
+	if len(list) == 0 {
 		delete(ft.waiters, key)
 	} else {
-		ft.waiters[key] = kept
+		ft.waiters[key] = list
 	}
-	return woke
 }
 
 func (ft *futexTable) remove(key futexKey, w *futexWaiter) {
@@ -169,11 +187,7 @@ func (ft *futexTable) remove(key futexKey, w *futexWaiter) {
 			break
 		}
 	}
-	if len(list) == 0 {
-		delete(ft.waiters, key)
-	} else {
-		ft.waiters[key] = list
-	}
+	ft.setQueue(key, list)
 }
 
 // FutexRequeue wakes up to nWake waiters on addr and moves up to
@@ -182,11 +196,7 @@ func (ft *futexTable) remove(key futexKey, w *futexWaiter) {
 // how many were woken plus how many were requeued: futex(2) says only the
 // woken for FUTEX_REQUEUE, but Linux counts both for either operation.
 func (t *Task) FutexRequeue(addr, addr2 uintptr, private bool, nWake, nRequeue int, check bool, val uint32) (int, error) {
-	key, err := t.futexKeyFor(addr, private)
-	if err != nil {
-		return 0, err
-	}
-	key2, err := t.futexKeyFor(addr2, private)
+	key, key2, err := t.futexKeyPair(addr, addr2, private)
 	if err != nil {
 		return 0, err
 	}
@@ -218,11 +228,7 @@ func (t *Task) FutexRequeue(addr, addr2 uintptr, private bool, nWake, nRequeue i
 			ft.waiters[key2] = append(ft.waiters[key2], w)
 			moved++
 		}
-		if len(list) == 0 {
-			delete(ft.waiters, key)
-		} else {
-			ft.waiters[key] = list
-		}
+		ft.setQueue(key, list)
 	} else {
 		// Requeueing onto the same futex moves nobody, but Linux still
 		// counts them.
@@ -237,11 +243,7 @@ func (t *Task) FutexRequeue(addr, addr2 uintptr, private bool, nWake, nRequeue i
 // one (ENOSYS); as in Linux, a valid operation is still applied before a
 // bad comparison is noticed.
 func (t *Task) FutexWakeOp(addr, addr2 uintptr, private bool, nWake, nWake2 int, op func(old uint32) uint32, cmp func(old uint32) bool) (int, error) {
-	key, err := t.futexKeyFor(addr, private)
-	if err != nil {
-		return 0, err
-	}
-	key2, err := t.futexKeyFor(addr2, private)
+	key, key2, err := t.futexKeyPair(addr, addr2, private)
 	if err != nil {
 		return 0, err
 	}

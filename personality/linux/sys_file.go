@@ -51,16 +51,42 @@ func getFile(t *core.Task, fd uintptr) (*fs.FileDescription, error) {
 	return t.FDs().Get(fdArg(fd))
 }
 
+// fileFor is getFile for a call that allowed says the description's
+// access mode permits (CanRead, CanWrite); the caller must DecRef it.
+func fileFor(t *core.Task, fd uintptr, allowed func(*fs.FileDescription) error) (*fs.FileDescription, error) {
+	d, err := getFile(t, fd)
+	if err != nil {
+		return nil, err
+	}
+	if err := allowed(d); err != nil {
+		d.DecRef()
+		return nil, err
+	}
+	return d, nil
+}
+
 func sysRead(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, err := getFile(t, a[0])
+	return doTransfer(t, a[0], a[1], a[2], -1, (*fs.FileDescription).CanRead, readInto)
+}
+
+func sysWrite(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	return doTransfer(t, a[0], a[1], a[2], -1, (*fs.FileDescription).CanWrite, writeFrom)
+}
+
+// transferFunc moves count bytes between guest memory at addr and d, at
+// off or, if off < 0, at the file position: readInto or writeFrom.
+type transferFunc func(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int64) (uintptr, error)
+
+// doTransfer is read(2), write(2), pread64(2) and pwrite64(2): one
+// transfer on fd once allowed says its access mode permits it.
+func doTransfer(t *core.Task, fd, addr, count uintptr, off int64,
+	allowed func(*fs.FileDescription) error, transfer transferFunc) (uintptr, error) {
+	d, err := fileFor(t, fd, allowed)
 	if err != nil {
 		return 0, err
 	}
 	defer d.DecRef()
-	if err := d.CanRead(); err != nil {
-		return 0, err
-	}
-	return readInto(t, d, a[1], a[2], -1)
+	return transfer(t, d, addr, count, off)
 }
 
 // readInto reads once from d (at off, or the file position if off < 0)
@@ -79,21 +105,12 @@ func readInto(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int6
 	bp := ioBuffers.Get().(*[]byte)
 	defer ioBuffers.Put(bp)
 	buf := (*bp)[:count]
-	var n int
-	var err error
-	for {
+	n, err := untilReady(t, d, fs.EventIn, func() (int, error) {
 		if off >= 0 {
-			n, err = d.File.ReadAt(buf, off)
-		} else {
-			n, err = d.File.Read(buf)
+			return d.File.ReadAt(buf, off)
 		}
-		if !mustWait(d, err) {
-			break
-		}
-		if werr := waitFile(t, d, fs.EventIn); werr != nil {
-			return 0, werr
-		}
-	}
+		return d.File.Read(buf)
+	})
 	if n > 0 {
 		if _, cerr := t.MM().CopyOut(addr, buf[:n]); cerr != nil {
 			return 0, cerr
@@ -121,18 +138,6 @@ func readZero(d *fs.FileDescription, off int64) (uintptr, error) {
 		err = nil
 	}
 	return 0, err
-}
-
-func sysWrite(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, err := getFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer d.DecRef()
-	if err := d.CanWrite(); err != nil {
-		return 0, err
-	}
-	return writeFrom(t, d, a[1], a[2], -1)
 }
 
 // writeFrom writes count bytes of guest memory at addr to d, in chunks,
@@ -163,24 +168,12 @@ func writeFrom(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int
 			}
 			return 0, err
 		}
-		var n int
-		var err error
-		for {
+		n, err := untilReady(t, d, fs.EventOut, func() (int, error) {
 			if off >= 0 {
-				n, err = d.File.WriteAt(buf, off+int64(done))
-			} else {
-				n, err = d.File.Write(buf)
+				return d.File.WriteAt(buf, off+int64(done))
 			}
-			if !mustWait(d, err) {
-				break
-			}
-			if werr := waitFile(t, d, fs.EventOut); werr != nil {
-				if done > 0 {
-					return done, nil
-				}
-				return 0, werr
-			}
-		}
+			return d.File.Write(buf)
+		})
 		done += uintptr(n)
 		if err != nil {
 			if err == kerr.EPIPE {
@@ -196,6 +189,22 @@ func writeFrom(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int
 		}
 	}
 	return done, nil
+}
+
+// untilReady runs one read or write (io) again each time the file is
+// not ready and the call must wait for it (see mustWait), sleeping until
+// d reports ev. A sleep cut short (a signal, see signal(7)) ends it with
+// the sleep's error and no bytes.
+func untilReady(t *core.Task, d *fs.FileDescription, ev fs.Events, io func() (int, error)) (int, error) {
+	for {
+		n, err := io()
+		if !mustWait(d, err) {
+			return n, err
+		}
+		if werr := waitFile(t, d, ev); werr != nil {
+			return 0, werr
+		}
+	}
 }
 
 // mustWait reports whether a call that failed with err should block: the
@@ -255,16 +264,12 @@ func doWritev(t *core.Task, fd, iovAddr, cnt uintptr, off int64) (uintptr, error
 // p-variants), stopping at the first short one; an error after some bytes
 // moved reports the bytes instead.
 func doVector(t *core.Task, fd, iovAddr, cnt uintptr, off int64,
-	allowed func(*fs.FileDescription) error,
-	transfer func(*core.Task, *fs.FileDescription, uintptr, uintptr, int64) (uintptr, error)) (uintptr, error) {
-	d, err := getFile(t, fd)
+	allowed func(*fs.FileDescription) error, transfer transferFunc) (uintptr, error) {
+	d, err := fileFor(t, fd, allowed)
 	if err != nil {
 		return 0, err
 	}
 	defer d.DecRef()
-	if err := allowed(d); err != nil {
-		return 0, err
-	}
 	iovs, err := copyInIovecs(t, iovAddr, int(int32(cnt)))
 	if err != nil {
 		return 0, err
@@ -297,30 +302,14 @@ func sysPread64(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if int64(a[3]) < 0 {
 		return 0, kerr.EINVAL
 	}
-	d, err := getFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer d.DecRef()
-	if err := d.CanRead(); err != nil {
-		return 0, err
-	}
-	return readInto(t, d, a[1], a[2], int64(a[3]))
+	return doTransfer(t, a[0], a[1], a[2], int64(a[3]), (*fs.FileDescription).CanRead, readInto)
 }
 
 func sysPwrite64(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if int64(a[3]) < 0 {
 		return 0, kerr.EINVAL
 	}
-	d, err := getFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer d.DecRef()
-	if err := d.CanWrite(); err != nil {
-		return 0, err
-	}
-	return writeFrom(t, d, a[1], a[2], int64(a[3]))
+	return doTransfer(t, a[0], a[1], a[2], int64(a[3]), (*fs.FileDescription).CanWrite, writeFrom)
 }
 
 // startAt is the dentry a path argument relative to dirfd starts from:
@@ -335,12 +324,10 @@ func startAt(t *core.Task, dirfd int, p string) (*vfs.Dentry, error) {
 	if dirfd == atFDCWD {
 		return t.Group().WorkingDir(), nil
 	}
-	d, err := t.FDs().Get(dirfd)
+	dent, err := emptyPathStart(t, dirfd)
 	if err != nil {
 		return nil, err
 	}
-	defer d.DecRef()
-	dent, _ := d.Dentry.(*vfs.Dentry)
 	if dent == nil {
 		if p == "" {
 			return nil, kerr.EBADF // a pipe or socket has no name to act on
@@ -548,16 +535,21 @@ func copyOutStat(t *core.Task, addr uintptr, st fs.Stat) error {
 }
 
 func sysFstat(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, err := getFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer d.DecRef()
-	st, err := d.File.Stat()
+	st, err := statFD(t, a[0])
 	if err != nil {
 		return 0, err
 	}
 	return 0, copyOutStat(t, a[1], st)
+}
+
+// statFD is the stat of the file open as fd (EBADF if none).
+func statFD(t *core.Task, fd uintptr) (fs.Stat, error) {
+	d, err := getFile(t, fd)
+	if err != nil {
+		return fs.Stat{}, err
+	}
+	defer d.DecRef()
+	return d.File.Stat()
 }
 
 func doStat(t *core.Task, dirfd int, pathAddr, statAddr uintptr, flags uintptr) (uintptr, error) {

@@ -34,12 +34,7 @@ const fadvNoreuse = 5 // POSIX_FADV_NORMAL (0) to POSIX_FADV_NOREUSE
 // the call only checks its arguments in Linux's order (EBADF, ESPIPE for
 // a pipe, EINVAL for a negative length or unknown advice).
 func sysFadvise64(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	d, err := getFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer d.DecRef()
-	st, err := d.File.Stat()
+	st, err := statFD(t, a[0])
 	if err != nil {
 		return 0, err
 	}

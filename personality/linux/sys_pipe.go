@@ -20,17 +20,8 @@ func sysPipe2(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	r, w := pipe.NewOwned(c.FSUID, c.FSGID)
 	rd := fs.NewFileDescription(r, "pipe:", fs.FlagRead|status)
 	wd := fs.NewFileDescription(w, "pipe:", fs.FlagWrite|status)
-	cloexec := flags&oCloexec != 0
-	rfd, err := t.FDs().Allocate(rd, 0, cloexec)
+	rfd, wfd, err := t.FDs().AllocatePair(rd, wd, flags&oCloexec != 0)
 	if err != nil {
-		rd.DecRef()
-		wd.DecRef()
-		return 0, err
-	}
-	wfd, err := t.FDs().Allocate(wd, 0, cloexec)
-	if err != nil {
-		t.FDs().Close(rfd)
-		wd.DecRef()
 		return 0, err
 	}
 	var b [8]byte

@@ -408,14 +408,23 @@ func sysSetpgid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	return 0, t.SetProcessGroup(int(int32(a[0])), int(int32(a[1])))
 }
 
-func sysGetpgid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	pid := int(int32(a[0]))
+// groupArg is the thread group a pid argument names: the caller's for
+// 0 (see getpgid(2), getsid(2)), ESRCH if there is none.
+func groupArg(t *core.Task, v uintptr) (*core.ThreadGroup, error) {
+	pid := int(int32(v))
 	if pid == 0 {
-		return uintptr(t.Group().ProcessGroup()), nil
+		return t.Group(), nil
 	}
-	g := t.Kernel().GroupByPID(pid)
-	if g == nil {
-		return 0, kerr.ESRCH
+	if g := t.Kernel().GroupByPID(pid); g != nil {
+		return g, nil
+	}
+	return nil, kerr.ESRCH
+}
+
+func sysGetpgid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
+	g, err := groupArg(t, a[0])
+	if err != nil {
+		return 0, err
 	}
 	return uintptr(g.ProcessGroup()), nil
 }
@@ -430,13 +439,9 @@ func sysSetsid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 }
 
 func sysGetsid(t *core.Task, a core.SyscallArgs) (uintptr, error) {
-	pid := int(int32(a[0]))
-	if pid == 0 {
-		return uintptr(t.Group().Session()), nil
-	}
-	g := t.Kernel().GroupByPID(pid)
-	if g == nil {
-		return 0, kerr.ESRCH
+	g, err := groupArg(t, a[0])
+	if err != nil {
+		return 0, err
 	}
 	return uintptr(g.Session()), nil
 }

@@ -125,18 +125,24 @@ func xattrGet(kind int) core.Handler {
 		if err != nil {
 			return 0, err
 		}
-		size := min(a[3], xattrSizeMax)
-		if size == 0 {
-			return uintptr(len(v)), nil
-		}
-		if uintptr(len(v)) > size {
-			return 0, kerr.ERANGE
-		}
-		if _, err := t.MM().CopyOut(a[2], v); err != nil {
-			return 0, err
-		}
+		return copyOutSized(t, a[2], min(a[3], xattrSizeMax), v)
+	}
+}
+
+// copyOutSized answers as getxattr(2) and listxattr(2) do: for size 0
+// the length v needs, ERANGE if v does not fit in size bytes, else v
+// copied to addr and its length.
+func copyOutSized(t *core.Task, addr, size uintptr, v []byte) (uintptr, error) {
+	if size == 0 {
 		return uintptr(len(v)), nil
 	}
+	if uintptr(len(v)) > size {
+		return 0, kerr.ERANGE
+	}
+	if _, err := t.MM().CopyOut(addr, v); err != nil {
+		return 0, err
+	}
+	return uintptr(len(v)), nil
 }
 
 // xattrSet makes setxattr, lsetxattr and fsetxattr.
@@ -214,17 +220,7 @@ func xattrList(kind int) core.Handler {
 		for _, n := range names {
 			b = append(append(b, n...), 0)
 		}
-		size := min(a[2], xattrListMax)
-		if size == 0 {
-			return uintptr(len(b)), nil
-		}
-		if uintptr(len(b)) > size {
-			return 0, kerr.ERANGE
-		}
-		if _, err := t.MM().CopyOut(a[1], b); err != nil {
-			return 0, err
-		}
-		return uintptr(len(b)), nil
+		return copyOutSized(t, a[1], min(a[2], xattrListMax), b)
 	}
 }
 

@@ -241,16 +241,8 @@ func sysPipe(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	r, w := pipe.New()
 	rd := fs.NewFileDescription(r, "pipe:", fs.FlagRead)
 	wd := fs.NewFileDescription(w, "pipe:", fs.FlagWrite)
-	rfd, err := t.FDs().Allocate(rd, 0, false)
+	rfd, wfd, err := t.FDs().AllocatePair(rd, wd, false)
 	if err != nil {
-		rd.DecRef()
-		wd.DecRef()
-		return 0, err
-	}
-	wfd, err := t.FDs().Allocate(wd, 0, false)
-	if err != nil {
-		t.FDs().Close(rfd)
-		wd.DecRef()
 		return 0, err
 	}
 	var b [8]byte // int fd[2]
