@@ -59,13 +59,34 @@ func allows(perms platform.Perms, a access) bool {
 	return perms.Any()
 }
 
+// mapBatcher is an address space that can run a group of Maps and Unmaps
+// as one: the ptrace platform, where each is otherwise a round trip to
+// the stub, and a fault makes up to three (the page, and the runs of
+// fault-around whose memory-file pages are not contiguous). Calls between
+// BeginMapBatch and EndMapBatch may take effect only at EndMapBatch, which
+// returns the error of the first that failed.
+type mapBatcher interface {
+	BeginMapBatch()
+	EndMapBatch() error
+}
+
 // HandleFault serves a guest page fault: it backs the page, or grows a
 // stack, or says which signal the guest gets (*SegvError). Any other error
 // (kerr.ENOMEM, a platform failure) is the kernel's problem, not the
 // guest's.
-func (m *MM) HandleFault(ev platform.Event) error {
+func (m *MM) HandleFault(ev platform.Event) (err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if b, ok := m.as.(mapBatcher); ok {
+		// Runs before the unlock: the stub gets its mappings while the
+		// page table still says what they are.
+		b.BeginMapBatch()
+		defer func() {
+			if berr := b.EndMapBatch(); berr != nil && err == nil {
+				err = fmt.Errorf("mm: fault at %#x: %w", ev.Addr, berr)
+			}
+		}()
+	}
 
 	i, ok := m.vmas.find(ev.Addr)
 	if !ok {

@@ -25,13 +25,31 @@ import (
 // faultAroundPages is the size of the window, in pages.
 const faultAroundPages = 16
 
+// faultAroundCachePages is the window for a mapping of a cached file,
+// whose pages belong to the cache, shared by every process that maps the
+// file, not copies of the process's own; and on ptrace a page fault costs
+// two round trips to the stub on ptrace however many pages it maps (the
+// Maps of one fault are one batch there). A static program's text, 480
+// KiB, then takes 2 or 3 faults instead of 8; the program exec'd by
+// bench's fork_exec took 20 faults, now 14 (context switches per
+// fork+exec+wait on ptrace: 205 -> 177).
+const faultAroundCachePages = 64
+
 // faultAround fills and maps the unbacked pages of v around va (just
 // populated) within the aligned window. It is best effort: a page that
 // cannot be had (out of memory, beyond end of file, a failing read) is left
 // to fault on its own, and a failing Map drops its pages again.
 func (m *MM) faultAround(v *vma, va uintptr) {
 	if v.cache != nil {
-		m.faultAroundCache(v, va) // pagecache_around.go
+		// faultAroundCache (pagecache_around.go) fills one window of
+		// faultAroundPages: call it for each of those in the larger
+		// aligned window.
+		const big, window = faultAroundCachePages * arch.PageSize, faultAroundPages * arch.PageSize
+		start := max(v.start, va&^(big-1))
+		end := min(v.end, (va&^(big-1))+big)
+		for w := start &^ (window - 1); w < end; w += window {
+			m.faultAroundCache(v, w)
+		}
 		return
 	}
 	if v.file == nil || v.obj != nil || v.shared {

@@ -132,3 +132,27 @@ func equalPages(a, b []uintptr) bool {
 	}
 	return true
 }
+
+// TestFaultAroundCacheWindow checks the wider window of a mapping of a
+// cached file (faultAroundCachePages): a fault fills the cache's pages of
+// the whole aligned window, within the VMA, and no page outside it.
+func TestFaultAroundCacheWindow(t *testing.T) {
+	const base = 0x800000 // aligned to the window
+	f := newCachedFile(100)
+	e := newEnv(t, 0)
+	e.mmap(MmapOpts{Addr: base, Length: 100 * pg, Perms: rx, Fixed: true, File: f})
+	e.touch(base + 70*pg)
+	var got []uintptr
+	for i := range uintptr(100) {
+		if _, ok := e.m.pt.pages[base+i*pg]; ok {
+			got = append(got, i)
+		}
+	}
+	if want := span(faultAroundCachePages, 100); !equalPages(got, want) {
+		t.Fatalf("backed pages %v, want %v", got, want)
+	}
+	if got, want := e.guestRead(base+99*pg), byte('a'+99); got != want {
+		t.Errorf("page 99 reads %#x, want %#x", got, want)
+	}
+	e.check()
+}

@@ -40,5 +40,6 @@ func (t *Task) NewThread() (*Task, error) {
 	return c, nil
 }
 
-// Start runs a task made by NewThread on its own goroutine.
-func (t *Task) Start() { go t.run(nil, nil) }
+// Start runs a task made by NewThread or Fork on a task thread
+// (task_run.go: an idle one if there is one).
+func (t *Task) Start() { startTask(t) }

@@ -266,6 +266,15 @@ func (as *addressSpace) inject(nr uintptr, args [6]uintptr) (uintptr, error) {
 	t := as.threads[tid]
 	as.mu.RUnlock()
 	if t != nil {
+		if t.batching {
+			if nr == unix.SYS_MMAP || nr == unix.SYS_MUNMAP {
+				t.deferred = append(t.deferred, queuedCall{nr: nr, args: args})
+				return expectedResult(queuedCall{nr: nr, args: args}), nil
+			}
+			if err := t.flushDeferred(); err != nil {
+				return 0, err
+			}
+		}
 		return t.injectSyscall(nr, args)
 	}
 	if (nr == unix.SYS_MMAP || nr == unix.SYS_MUNMAP) && as.queue(nr, args) {
@@ -276,6 +285,61 @@ func (as *addressSpace) inject(nr uintptr, args [6]uintptr) (uintptr, error) {
 		return 0, nil
 	}
 	return as.ask(request{nr: nr, args: args})
+}
+
+// BeginMapBatch and EndMapBatch bracket a group of Maps and Unmaps made by
+// the calling thread, such as the few a page fault makes (the page, and
+// the runs of fault-around whose memory-file pages are not contiguous:
+// three is common). If the caller's thread traces a stub thread here (the
+// fast path of inject), they are only recorded, and EndMapBatch runs them
+// as one batch: one round trip instead of one each. Otherwise the calls go
+// their usual way. The caller must hold whatever lock makes the group
+// atomic (the mm's) until EndMapBatch returns, since until then the stub
+// does not have the mappings it was told it has.
+func (as *addressSpace) BeginMapBatch() {
+	if t := as.ownThread(); t != nil {
+		t.batching = true
+	}
+}
+
+// EndMapBatch runs the calls recorded since BeginMapBatch. An error is that
+// of the first call that failed; those before it took effect, those after
+// it did not.
+func (as *addressSpace) EndMapBatch() error {
+	t := as.ownThread()
+	if t == nil || !t.batching {
+		return nil
+	}
+	t.batching = false
+	if as.released.Load() {
+		t.deferred = t.deferred[:0]
+		return errReleased
+	}
+	if err := t.flushDeferred(); err != nil {
+		return fmt.Errorf("ptrace: stub %d: %w", as.pid, err)
+	}
+	return nil
+}
+
+// ownThread returns the stub thread that the calling thread traces here,
+// or nil.
+func (as *addressSpace) ownThread() *stubThread {
+	tid := unix.Gettid()
+	as.mu.RLock()
+	t := as.threads[tid]
+	as.mu.RUnlock()
+	return t
+}
+
+// flushDeferred runs the calls deferred by a Map batch, in order.
+func (t *stubThread) flushDeferred() error {
+	if len(t.deferred) == 0 {
+		return nil
+	}
+	err := t.runCalls(t.deferred)
+	clear(t.deferred)
+	t.deferred = t.deferred[:0]
+	return err
 }
 
 // checkRange rejects ranges that are unaligned, empty, or reach into the

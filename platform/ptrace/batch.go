@@ -16,13 +16,19 @@ import (
 // addressSpace.pending); they run in one round trip instead, through the
 // stub's batch loop (stub_elf.go, offBatch). The loop reads its calls from
 // a table: a page of the platform's table file, which the stub has as
-// stubTableFD and maps read-only at tableAddr for the batch only, so that
-// no guest code ever sees it.
+// stubTableFD and maps read-only at tableAddr for good (prepareStub), so
+// that a batch is one round trip: fill the table, run the loop. (It used
+// to be mapped for each batch and unmapped after it, three round trips,
+// which made a batch pay only from four calls up. The guest can read the
+// tables, as it can read the stub's code page: they hold the addresses
+// and memory-file offsets of the Maps of running batches, nothing that
+// the guests of one sandbox could not learn from each other's
+// /proc/PID/maps.) A page fault's Maps are batched too (BeginMapBatch).
 
 const (
-	// tableAddr is where a stub maps its table: in the reserved top of
-	// the address space, above the stub's code page, where the guest
-	// can map nothing.
+	// tableAddr is where a stub maps the table file: in the reserved
+	// top of the address space, above the stub's code page, where the
+	// guest can map nothing.
 	tableAddr = stubCodeAddr + pageSize
 
 	tableSlots   = 8 // tables, i.e. batches running at once
@@ -89,7 +95,7 @@ func (t *stubThread) runCalls(calls []queuedCall) error {
 	default:
 		slot = -1
 	}
-	if len(calls) < 3 || slot < 0 {
+	if len(calls) < 2 || slot < 0 {
 		// Not worth it, or all tables are busy: one by one.
 		if slot >= 0 {
 			tf.slots <- slot
@@ -98,10 +104,6 @@ func (t *stubThread) runCalls(calls []queuedCall) error {
 	}
 	defer func() { tf.slots <- slot }()
 
-	if _, err := t.injectSyscall(unix.SYS_MMAP, [6]uintptr{tableAddr, pageSize, unix.PROT_READ,
-		unix.MAP_SHARED | unix.MAP_FIXED, stubTableFD, uintptr(slot) * pageSize}); err != nil {
-		return fmt.Errorf("map the batch table: %w", err)
-	}
 	table := tf.mem[slot*pageSize : (slot+1)*pageSize]
 	for len(calls) > 0 {
 		n := min(len(calls), tableEntries)
@@ -114,7 +116,7 @@ func (t *stubThread) runCalls(calls []queuedCall) error {
 			binary.LittleEndian.PutUint64(e[8*7:], uint64(expectedResult(c)))
 		}
 		t.regs = injectRegs(stubCodeAddr+offBatch, 0, [6]uintptr{})
-		t.regs.Rbx = tableAddr
+		t.regs.Rbx = uint64(tableAddr + slot*pageSize)
 		t.regs.R12 = uint64(n)
 		if err := t.runInjected(stubCodeAddr+offBatchEnd, unix.SYS_MMAP); err != nil {
 			return err
@@ -129,9 +131,6 @@ func (t *stubThread) runCalls(calls []queuedCall) error {
 			return fmt.Errorf("system call %d (%#x, %#x): %w", c.nr, c.args[0], c.args[1], err)
 		}
 		calls = calls[n:]
-	}
-	if _, err := t.injectSyscall(unix.SYS_MUNMAP, [6]uintptr{tableAddr, pageSize}); err != nil {
-		return fmt.Errorf("unmap the batch table: %w", err)
 	}
 	return nil
 }

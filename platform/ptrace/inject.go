@@ -24,6 +24,12 @@ type stubThread struct {
 	// Scratch for injections, so that they allocate nothing.
 	regs   arch.Registers
 	status unix.WaitStatus
+
+	// Between BeginMapBatch and EndMapBatch (address_space.go), the
+	// Maps and Unmaps its tracer asks for wait in deferred, to run as
+	// one batch. Only the tracer touches them.
+	batching bool
+	deferred []queuedCall
 }
 
 // injectRegs is the register file used for every injected system call:

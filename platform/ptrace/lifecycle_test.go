@@ -43,9 +43,9 @@ func TestStubELF(t *testing.T) {
 	}
 }
 
-// TestStubIsBare checks what a fresh stub holds: its code page and the
-// guest's mappings, nothing else of ours (the batch table is gone again);
-// two file descriptors, the memory file and the batch tables.
+// TestStubIsBare checks what a fresh stub holds: its code page, the batch
+// tables (read-only) and the guest's mappings, nothing else of ours; two
+// file descriptors, the memory file and the batch tables.
 func TestStubIsBare(t *testing.T) {
 	g := newGuest(t, DefaultOptions(), platformtest.InsSyscall)
 	// The guest's mappings are queued until a Context enters (see
@@ -61,7 +61,7 @@ func TestStubIsBare(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(string(maps)), "\n") {
 		starts = append(starts, strings.SplitN(line, "-", 2)[0])
 	}
-	want := []string{"00400000", "00600000", "00700000", fmt.Sprintf("%x", stubCodeAddr)}
+	want := []string{"00400000", "00600000", "00700000", fmt.Sprintf("%x", stubCodeAddr), fmt.Sprintf("%x", tableAddr)}
 	got := strings.Join(starts, " ")
 	// [vsyscall] lives above the user address space and cannot go.
 	got = strings.TrimSuffix(got, " ffffffffff600000")

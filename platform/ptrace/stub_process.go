@@ -116,33 +116,37 @@ func prepareStub(leader *stubThread) error {
 	if e := ptraceRequest(ptraceSetOptions, pid, 0, stubPtraceOptions); e != 0 {
 		return fmt.Errorf("ptrace SETOPTIONS stub %d: %w", pid, e)
 	}
-	unmaps := [][2]uintptr{
-		{0, stubCodeAddr},
-		{stubCodeAddr + pageSize, hostUserTop - (stubCodeAddr + pageSize)},
+	// The batch tables first, for good (batch.go), so that the rest is
+	// one batch: two round trips instead of five (each a few context
+	// switches, and every fork and exec starts a stub).
+	if _, err := leader.injectSyscall(unix.SYS_MMAP, [6]uintptr{tableAddr, tableSlots * pageSize, unix.PROT_READ,
+		unix.MAP_SHARED | unix.MAP_FIXED, stubTableFD, 0}); err != nil {
+		return fmt.Errorf("stub %d: map the batch tables: %w", pid, err)
 	}
-	for _, r := range unmaps {
-		if _, err := leader.injectSyscall(unix.SYS_MUNMAP, [6]uintptr{r[0], r[1]}); err != nil {
-			return fmt.Errorf("stub %d: munmap %#x-%#x: %w", pid, r[0], r[0]+r[1], err)
-		}
+	tablesEnd := uintptr(tableAddr + tableSlots*pageSize)
+	err := leader.runCalls([]queuedCall{
+		{nr: unix.SYS_MUNMAP, args: [6]uintptr{0, stubCodeAddr}},
+		{nr: unix.SYS_MUNMAP, args: [6]uintptr{tablesEnd, hostUserTop - tablesEnd}},
+		// Every descriptor but the memory file and the batch tables:
+		// the stub's executable, and whatever runos itself inherited
+		// without close-on-exec.
+		{nr: unix.SYS_CLOSE_RANGE, args: [6]uintptr{0, stubMemFD - 1}},
+		{nr: unix.SYS_CLOSE_RANGE, args: [6]uintptr{stubTableFD + 1, ^uintptr(0) >> 32}},
+	})
+	if errors.Is(err, unix.ENOSYS) {
+		// Kernels before 5.9 have no close_range(2) (the munmaps
+		// came first and went through).
+		return closeStubFDs(leader)
 	}
-	return closeStubFDs(leader)
+	if err != nil {
+		return fmt.Errorf("stub %d: strip: %w", pid, err)
+	}
+	return nil
 }
 
 // closeStubFDs closes every descriptor of the stub but the memory file and
-// the batch tables: its executable, and whatever runos itself inherited
-// without close-on-exec.
+// the batch tables, one by one, where close_range(2) is missing.
 func closeStubFDs(leader *stubThread) error {
-	_, err := leader.injectSyscall(unix.SYS_CLOSE_RANGE, [6]uintptr{0, stubMemFD - 1})
-	if err == nil {
-		_, err = leader.injectSyscall(unix.SYS_CLOSE_RANGE, [6]uintptr{stubTableFD + 1, ^uintptr(0) >> 32})
-	}
-	if !errors.Is(err, unix.ENOSYS) {
-		if err != nil {
-			return fmt.Errorf("stub %d: close_range: %w", leader.tid, err)
-		}
-		return nil
-	}
-	// Kernels before 5.9 have no close_range(2): close one by one.
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", leader.tid))
 	if err != nil {
 		return fmt.Errorf("stub %d: list descriptors: %w", leader.tid, err)
