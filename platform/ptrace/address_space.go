@@ -64,6 +64,10 @@ type addressSpace struct {
 	// runMu serializes the runs of the pending queue (runPending), so
 	// that its calls keep their order whoever runs them.
 	runMu sync.Mutex
+
+	// tables are the address space's own batch tables (batch.go),
+	// mapped in its stub only.
+	tables tableGroup
 }
 
 // queuedCall is a system call waiting in addressSpace.pending.
@@ -97,9 +101,12 @@ func newAddressSpace(p *Platform) (*addressSpace, error) {
 		quit:    make(chan struct{}),
 		threads: make(map[int]*stubThread),
 	}
+	as.tables.g = p.tables.alloc()
 	ready := make(chan error, 1)
 	go as.primary(ready)
 	if err := <-ready; err != nil {
+		// The stub is dead or never started: no batch runs.
+		as.tables.close(p.tables)
 		return nil, err
 	}
 	return as, nil
@@ -412,6 +419,9 @@ func (as *addressSpace) Release() {
 	}
 	unix.Kill(as.pid, unix.SIGKILL)
 	close(as.quit)
+	// The tables go back once a batch that may still run ends (its
+	// stub thread is dying).
+	as.tables.close(as.p.tables)
 	as.p.forget(as)
 }
 

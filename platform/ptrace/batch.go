@@ -3,7 +3,11 @@ package ptrace
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"os"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,33 +19,60 @@ import (
 // page of the child, exec every page the loader fills), all queued (see
 // addressSpace.pending); they run in one round trip instead, through the
 // stub's batch loop (stub_elf.go, offBatch). The loop reads its calls from
-// a table: a page of the platform's table file, which the stub has as
-// stubTableFD and maps read-only at tableAddr for good (prepareStub), so
-// that a batch is one round trip: fill the table, run the loop. (It used
-// to be mapped for each batch and unmapped after it, three round trips,
-// which made a batch pay only from four calls up. The guest can read the
-// tables, as it can read the stub's code page: they hold the addresses
-// and memory-file offsets of the Maps of running batches, nothing that
-// the guests of one sandbox could not learn from each other's
-// /proc/PID/maps.) A page fault's Maps are batched too (BeginMapBatch).
+// a table: a page of the platform's table file, a memfd that runos maps
+// read-write. Every address space has its own group of tablePages pages
+// of that file, which its stub maps read-only at tableAddr for good
+// (prepareStub), so that a batch is one round trip: fill the table, run
+// the loop. (It used to be mapped for each batch and unmapped after it,
+// three round trips, which made a batch pay only from four calls up.)
+//
+// The guest can read its tables, as it can read the stub's code page;
+// they hold the addresses and memory-file offsets of its own address
+// space's batches, nothing it could not learn from its own /proc/self/maps.
+// It sees no other address space's: a stub maps only its own group (and
+// keeps no descriptor of the file), and a group goes back to the free list
+// only once no batch uses it, cleared. (All stubs used to map the same
+// eight pages, so a guest could glimpse where other processes of the
+// sandbox mapped pages while their batches ran.) A page fault's Maps are
+// batched too (BeginMapBatch).
 
 const (
-	// tableAddr is where a stub maps the table file: in the reserved
-	// top of the address space, above the stub's code page, where the
-	// guest can map nothing.
+	// tableAddr is where a stub maps its tables: in the reserved top of
+	// the address space, above the stub's code page, where the guest can
+	// map nothing.
 	tableAddr = stubCodeAddr + pageSize
 
-	tableSlots   = 8 // tables, i.e. batches running at once
+	// tablePages is the number of tables of an address space, i.e. its
+	// batches running at once; more fall back to one injection per call.
+	// A fault's batch runs under the mm's lock and the pending queue
+	// before anyone enters, so an address space's batches hardly ever
+	// overlap (eight threads faulting on a mapped file: 708 batches,
+	// never two at once); two tables leave room for the odd overlap.
+	tablePages   = 2
+	groupSize    = tablePages * pageSize
 	entryWords   = 8 // nr, six arguments, expected result
 	tableEntries = pageSize / (8 * entryWords)
+
+	// maxTableGroups bounds the address spaces that have tables at
+	// once (beyond it, one injection per call): runos reserves host
+	// address space for that many groups up front (64 MiB, never
+	// touched beyond the file's size), so that the file can grow
+	// without moving the tables.
+	maxTableGroups = 1 << 13
 )
 
-// tableFile holds the batch tables: a memfd of tableSlots pages, mapped
-// here read-write.
+// tableFile holds the batch tables: a memfd, grown by ftruncate(2) a
+// group of tablePages pages at a time as address spaces are created, and
+// mapped here read-write over maxTableGroups groups.
 type tableFile struct {
-	file  *os.File
-	mem   []byte
-	slots chan int // free pages
+	file *os.File
+	fd   int
+	mem  []byte
+
+	mu   sync.Mutex
+	free []int // groups of released address spaces, cleared
+	next int   // groups ever handed out
+	size int   // groups the file holds
 }
 
 func newTableFile() (*tableFile, error) {
@@ -49,30 +80,120 @@ func newTableFile() (*tableFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memfd_create for the batch tables: %w", err)
 	}
-	if err := unix.Ftruncate(fd, tableSlots*pageSize); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("size the batch tables: %w", err)
-	}
-	mem, err := unix.Mmap(fd, 0, tableSlots*pageSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	// Mapping beyond the end of the file is allowed; only touching a
+	// page there would fault (SIGBUS), and no group is used before the
+	// file holds it.
+	mem, err := unix.Mmap(fd, 0, maxTableGroups*groupSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_NORESERVE)
 	if err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("map the batch tables: %w", err)
 	}
-	tf := &tableFile{file: os.NewFile(uintptr(fd), "runos-ptrace-tables"), mem: mem, slots: make(chan int, tableSlots)}
-	for i := range tableSlots {
-		tf.slots <- i
-	}
-	return tf, nil
+	return &tableFile{file: os.NewFile(uintptr(fd), "runos-ptrace-tables"), fd: fd, mem: mem}, nil
 }
 
-// close frees the tables once no batch uses them (the platform's stubs
-// are dead by then, so running batches end soon).
-func (tf *tableFile) close() {
-	for range tableSlots {
-		<-tf.slots
+// alloc returns a group of tables for a new address space, or -1 if there
+// is none to be had (the address space then runs its calls one by one).
+func (tf *tableFile) alloc() int {
+	tf.mu.Lock()
+	defer tf.mu.Unlock()
+	if n := len(tf.free); n > 0 {
+		g := tf.free[n-1]
+		tf.free = tf.free[:n-1]
+		return g
 	}
-	unix.Munmap(tf.mem)
+	if tf.next == maxTableGroups {
+		return -1
+	}
+	if tf.next == tf.size {
+		size := min(max(2*tf.size, 16), maxTableGroups)
+		if err := unix.Ftruncate(tf.fd, int64(size)*groupSize); err != nil {
+			return -1
+		}
+		tf.size = size
+	}
+	tf.next++
+	return tf.next - 1
+}
+
+// release clears group g, whose address space is gone and no batch uses
+// any more, and puts it on the free list: the next address space to get
+// it must not see this one's calls.
+func (tf *tableFile) release(g int) {
+	b := tf.group(g)
+	// MADV_REMOVE frees the pages (they read as zeros again); clear
+	// them by hand where it fails.
+	if unix.Madvise(b, unix.MADV_REMOVE) != nil {
+		clear(b)
+	}
+	tf.mu.Lock()
+	tf.free = append(tf.free, g)
+	tf.mu.Unlock()
+}
+
+// group is group g's pages in runos.
+func (tf *tableFile) group(g int) []byte {
+	return tf.mem[g*groupSize : (g+1)*groupSize : (g+1)*groupSize]
+}
+
+// close frees the tables once every group is back (the platform's
+// address spaces are released by then, so running batches end soon). If
+// some group is still used after a while (an address space that was never
+// released), the tables stay mapped rather than vanish under its batches.
+func (tf *tableFile) close() {
+	for range 1000 {
+		tf.mu.Lock()
+		used := tf.next - len(tf.free)
+		tf.mu.Unlock()
+		if used == 0 {
+			unix.Munmap(tf.mem)
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
 	tf.file.Close()
+}
+
+// tableGroup is an address space's group of tables.
+type tableGroup struct {
+	g int // in the table file; -1 if it has none
+
+	// busy has bit i set while table i runs a batch, and
+	// groupReleased once the address space is released: whoever
+	// leaves it at exactly groupReleased gives the group back.
+	busy atomic.Uint32
+}
+
+const groupReleased = 1 << 31
+
+// take returns a free table of the group, or -1 if all are busy.
+func (tg *tableGroup) take() int {
+	if tg.g < 0 {
+		return -1
+	}
+	for {
+		m := tg.busy.Load()
+		i := bits.TrailingZeros32(^m)
+		if m&groupReleased != 0 || i >= tablePages {
+			return -1
+		}
+		if tg.busy.CompareAndSwap(m, m|1<<i) {
+			return i
+		}
+	}
+}
+
+// put gives back table i, taken by take.
+func (tg *tableGroup) put(tf *tableFile, i int) {
+	if tg.busy.Add(^uint32(1<<i-1)) == groupReleased {
+		tf.release(tg.g)
+	}
+}
+
+// close gives the group back to tf as soon as no batch runs in it.
+func (tg *tableGroup) close(tf *tableFile) {
+	if tg.g >= 0 && tg.busy.Or(groupReleased) == 0 {
+		tf.release(tg.g)
+	}
 }
 
 // expectedResult is what a queued call returns when it succeeds: mmap
@@ -88,23 +209,19 @@ func expectedResult(c queuedCall) uintptr {
 // first that does not return its expected result. The caller must be t's
 // tracer, and no guest code may run in the address space meanwhile.
 func (t *stubThread) runCalls(calls []queuedCall) error {
-	tf := t.as.p.tables
-	var slot int
-	select {
-	case slot = <-tf.slots:
-	default:
-		slot = -1
+	tg := &t.as.tables
+	slot := -1
+	if len(calls) >= 2 {
+		slot = tg.take()
 	}
-	if len(calls) < 2 || slot < 0 {
+	if slot < 0 {
 		// Not worth it, or all tables are busy: one by one.
-		if slot >= 0 {
-			tf.slots <- slot
-		}
 		return t.runCallsSingly(calls)
 	}
-	defer func() { tf.slots <- slot }()
+	tf := t.as.p.tables
+	defer tg.put(tf, slot)
 
-	table := tf.mem[slot*pageSize : (slot+1)*pageSize]
+	table := tf.group(tg.g)[slot*pageSize : (slot+1)*pageSize]
 	for len(calls) > 0 {
 		n := min(len(calls), tableEntries)
 		for i, c := range calls[:n] {

@@ -43,9 +43,9 @@ func TestStubELF(t *testing.T) {
 	}
 }
 
-// TestStubIsBare checks what a fresh stub holds: its code page, the batch
-// tables (read-only) and the guest's mappings, nothing else of ours; two
-// file descriptors, the memory file and the batch tables.
+// TestStubIsBare checks what a fresh stub holds: its code page, its batch
+// tables (read-only) and the guest's mappings, nothing else of ours; one
+// file descriptor, the memory file.
 func TestStubIsBare(t *testing.T) {
 	g := newGuest(t, DefaultOptions(), platformtest.InsSyscall)
 	// The guest's mappings are queued until a Context enters (see
@@ -72,8 +72,8 @@ func TestStubIsBare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fds) != 2 || fds[0].Name() != strconv.Itoa(stubMemFD) || fds[1].Name() != strconv.Itoa(stubTableFD) {
-		t.Errorf("stub file descriptors %v, want only %d and %d", fds, stubMemFD, stubTableFD)
+	if len(fds) != 1 || fds[0].Name() != strconv.Itoa(stubMemFD) {
+		t.Errorf("stub file descriptors %v, want only %d", fds, stubMemFD)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // File descriptors inside the stub process (the order of ProcAttr.Files).
 const (
 	stubMemFD   = 3 // the memory file, target of every injected mmap
-	stubTableFD = 4 // the platform's batch tables (batch.go)
+	stubTableFD = 4 // the platform's batch tables (batch.go), closed once mapped
 	stubELFFD   = 5 // the stub executable, closed with all others after exec
 )
 
@@ -107,7 +107,7 @@ func startStub(p *Platform, as *addressSpace) (*stubThread, error) {
 }
 
 // prepareStub sets the ptrace options of the freshly exec'd stub and
-// strips it down to its code page and the memory file.
+// strips it down to its code page, its batch tables and the memory file.
 func prepareStub(leader *stubThread) error {
 	pid := leader.tid
 	// EXITKILL: if runos dies, however it dies, the host kills the stub.
@@ -116,22 +116,28 @@ func prepareStub(leader *stubThread) error {
 	if e := ptraceRequest(ptraceSetOptions, pid, 0, stubPtraceOptions); e != 0 {
 		return fmt.Errorf("ptrace SETOPTIONS stub %d: %w", pid, e)
 	}
-	// The batch tables first, for good (batch.go), so that the rest is
-	// one batch: two round trips instead of five (each a few context
-	// switches, and every fork and exec starts a stub).
-	if _, err := leader.injectSyscall(unix.SYS_MMAP, [6]uintptr{tableAddr, tableSlots * pageSize, unix.PROT_READ,
-		unix.MAP_SHARED | unix.MAP_FIXED, stubTableFD, 0}); err != nil {
-		return fmt.Errorf("stub %d: map the batch tables: %w", pid, err)
+	// The address space's own batch tables first, for good (batch.go),
+	// so that the rest is one batch: two round trips instead of five
+	// (each a few context switches, and every fork and exec starts a
+	// stub). Only its own group of the file: the other address spaces'
+	// batches are none of its business. Without a group (too many
+	// address spaces) it maps none and runs its calls one by one.
+	if g := leader.as.tables.g; g >= 0 {
+		if _, err := leader.injectSyscall(unix.SYS_MMAP, [6]uintptr{tableAddr, groupSize, unix.PROT_READ,
+			unix.MAP_SHARED | unix.MAP_FIXED, stubTableFD, uintptr(g) * groupSize}); err != nil {
+			return fmt.Errorf("stub %d: map the batch tables: %w", pid, err)
+		}
 	}
-	tablesEnd := uintptr(tableAddr + tableSlots*pageSize)
+	tablesEnd := uintptr(tableAddr + groupSize)
 	err := leader.runCalls([]queuedCall{
 		{nr: unix.SYS_MUNMAP, args: [6]uintptr{0, stubCodeAddr}},
 		{nr: unix.SYS_MUNMAP, args: [6]uintptr{tablesEnd, hostUserTop - tablesEnd}},
-		// Every descriptor but the memory file and the batch tables:
+		// Every descriptor but the memory file: the batch tables
+		// (mapped; the whole file would reach every address space's),
 		// the stub's executable, and whatever runos itself inherited
 		// without close-on-exec.
 		{nr: unix.SYS_CLOSE_RANGE, args: [6]uintptr{0, stubMemFD - 1}},
-		{nr: unix.SYS_CLOSE_RANGE, args: [6]uintptr{stubTableFD + 1, ^uintptr(0) >> 32}},
+		{nr: unix.SYS_CLOSE_RANGE, args: [6]uintptr{stubMemFD + 1, ^uintptr(0) >> 32}},
 	})
 	if errors.Is(err, unix.ENOSYS) {
 		// Kernels before 5.9 have no close_range(2) (the munmaps
@@ -144,8 +150,8 @@ func prepareStub(leader *stubThread) error {
 	return nil
 }
 
-// closeStubFDs closes every descriptor of the stub but the memory file and
-// the batch tables, one by one, where close_range(2) is missing.
+// closeStubFDs closes every descriptor of the stub but the memory file,
+// one by one, where close_range(2) is missing.
 func closeStubFDs(leader *stubThread) error {
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", leader.tid))
 	if err != nil {
@@ -153,7 +159,7 @@ func closeStubFDs(leader *stubThread) error {
 	}
 	for _, e := range ents {
 		fd, err := strconv.Atoi(e.Name())
-		if err != nil || fd == stubMemFD || fd == stubTableFD {
+		if err != nil || fd == stubMemFD {
 			continue
 		}
 		if _, err := leader.injectSyscall(unix.SYS_CLOSE, [6]uintptr{uintptr(fd)}); err != nil {
