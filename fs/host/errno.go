@@ -58,6 +58,20 @@ var errnoTable = map[unix.Errno]kerr.Error{
 	unix.ETIMEDOUT:       kerr.ETIMEDOUT,
 	unix.EOWNERDEAD:      kerr.EOWNERDEAD,
 	unix.ENOTRECOVERABLE: kerr.ENOTRECOVERABLE,
+	unix.ENOTSOCK:        kerr.ENOTSOCK,
+	unix.EDESTADDRREQ:    kerr.EDESTADDRREQ,
+	unix.EMSGSIZE:        kerr.EMSGSIZE,
+	unix.EPROTOTYPE:      kerr.EPROTOTYPE,
+	unix.ENOPROTOOPT:     kerr.ENOPROTOOPT,
+	unix.EPROTONOSUPPORT: kerr.EPROTONOSUPPORT,
+	unix.ESOCKTNOSUPPORT: kerr.ESOCKTNOSUPPORT,
+	unix.EAFNOSUPPORT:    kerr.EAFNOSUPPORT,
+	unix.EADDRINUSE:      kerr.EADDRINUSE,
+	unix.EADDRNOTAVAIL:   kerr.EADDRNOTAVAIL,
+	unix.ECONNRESET:      kerr.ECONNRESET,
+	unix.EISCONN:         kerr.EISCONN,
+	unix.ENOTCONN:        kerr.ENOTCONN,
+	unix.ECONNREFUSED:    kerr.ECONNREFUSED,
 }
 
 // FromErrno converts an error from a host system call into a kerr.Error.

@@ -21,6 +21,11 @@ var errnos = [kerr.NumErrors]uint16{
 	kerr.ELOOP: 40, kerr.ENODATA: 61, kerr.ETIME: 62, kerr.EOVERFLOW: 75,
 	kerr.EOPNOTSUPP: 95, kerr.ETIMEDOUT: 110, kerr.EOWNERDEAD: 130,
 	kerr.ENOTRECOVERABLE: 131,
+	// Sockets (net/unix).
+	kerr.ENOTSOCK: 88, kerr.EDESTADDRREQ: 89, kerr.EMSGSIZE: 90, kerr.EPROTOTYPE: 91,
+	kerr.ENOPROTOOPT: 92, kerr.EPROTONOSUPPORT: 93, kerr.ESOCKTNOSUPPORT: 94,
+	kerr.EAFNOSUPPORT: 97, kerr.EADDRINUSE: 98, kerr.EADDRNOTAVAIL: 99,
+	kerr.ECONNRESET: 104, kerr.EISCONN: 106, kerr.ENOTCONN: 107, kerr.ECONNREFUSED: 111,
 	// The restart codes are Linux's internal ones (<linux/errno.h>); a
 	// guest only sees them if a bug lets one escape.
 	kerr.ERESTARTSYS: 512, kerr.ERESTARTNOINTR: 513, kerr.ERESTARTNOHAND: 514, kerr.ERESTART_RESTARTBLOCK: 516,

@@ -176,7 +176,7 @@ func writeFrom(t *core.Task, d *fs.FileDescription, addr, count uintptr, off int
 		})
 		done += uintptr(n)
 		if err != nil {
-			if err == kerr.EPIPE {
+			if err == kerr.EPIPE && sigpipeOnEPIPE(d.File) {
 				t.SendSignal(&core.SigInfo{Signo: core.SIGPIPE, Code: core.SIUser, PID: int32(t.Group().PID())})
 			}
 			if done > 0 {
@@ -253,10 +253,16 @@ func sysWritev(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 }
 
 func doReadv(t *core.Task, fd, iovAddr, cnt uintptr, off int64) (uintptr, error) {
+	if n, ok, err := socketVector(t, fd, iovAddr, cnt, off, false); ok {
+		return n, err // one message for a datagram (sys_socket_msg.go)
+	}
 	return doVector(t, fd, iovAddr, cnt, off, (*fs.FileDescription).CanRead, readInto)
 }
 
 func doWritev(t *core.Task, fd, iovAddr, cnt uintptr, off int64) (uintptr, error) {
+	if n, ok, err := socketVector(t, fd, iovAddr, cnt, off, true); ok {
+		return n, err // one message for a datagram (sys_socket_msg.go)
+	}
 	return doVector(t, fd, iovAddr, cnt, off, (*fs.FileDescription).CanWrite, writeFrom)
 }
 

@@ -31,6 +31,7 @@ var callGroups = []map[string]impl{
 	xattrCalls,   // sys_xattr.go
 	inotifyCalls, // sys_inotify.go
 	msyncCalls,   // sys_msync.go
+	socketCalls,  // sys_socket.go
 }
 
 // implemented lists the syscalls of the first areas, by name.
