@@ -2,6 +2,7 @@ package host
 
 import (
 	"runtime"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -19,6 +20,23 @@ import (
 func (n *bindInode) writable() error {
 	if n.b.readOnly {
 		return kerr.EROFS
+	}
+	return nil
+}
+
+// component checks that name is one entry of a directory, as the VFS
+// always passes: a name with a slash, or "." or "..", would make the host
+// call below (mkdirat(2), unlinkat(2), renameat2(2)...) resolve a path
+// relative to the directory's descriptor, which may lead out of SRC
+// ("../x" beside the bind's root). ENOENT for "", EINVAL for the rest.
+func component(names ...string) error {
+	for _, name := range names {
+		switch {
+		case name == "":
+			return kerr.ENOENT
+		case name == "." || name == ".." || strings.ContainsRune(name, '/'):
+			return kerr.EINVAL
+		}
 	}
 	return nil
 }
@@ -95,6 +113,9 @@ func (n *bindInode) Mkdir(name string, a vfs.CreateAttr) (vfs.Inode, error) {
 	if err := n.writable(); err != nil {
 		return nil, err
 	}
+	if err := component(name); err != nil {
+		return nil, err
+	}
 	if err := retry(func() error { return unix.Mkdirat(n.fd, name, a.Mode&0o7777) }); err != nil {
 		return nil, err
 	}
@@ -107,6 +128,9 @@ func (n *bindInode) Mkdir(name string, a vfs.CreateAttr) (vfs.Inode, error) {
 func (n *bindInode) Mknod(name string, a vfs.CreateAttr) (vfs.Inode, error) {
 	defer runtime.KeepAlive(n)
 	if err := n.writable(); err != nil {
+		return nil, err
+	}
+	if err := component(name); err != nil {
 		return nil, err
 	}
 	switch a.Mode & fs.ModeTypeMask {
@@ -125,6 +149,9 @@ func (n *bindInode) Mknod(name string, a vfs.CreateAttr) (vfs.Inode, error) {
 func (n *bindInode) Symlink(name, target string, a vfs.CreateAttr) (vfs.Inode, error) {
 	defer runtime.KeepAlive(n)
 	if err := n.writable(); err != nil {
+		return nil, err
+	}
+	if err := component(name); err != nil {
 		return nil, err
 	}
 	if err := retry(func() error { return unix.Symlinkat(target, n.fd, name) }); err != nil {
@@ -147,6 +174,9 @@ func (n *bindInode) Link(name string, target vfs.Inode) error {
 	if err := n.writable(); err != nil {
 		return err
 	}
+	if err := component(name); err != nil {
+		return err
+	}
 	return retry(func() error { return unix.Linkat(unix.AT_FDCWD, t.proc(), n.fd, name, unix.AT_SYMLINK_FOLLOW) })
 }
 
@@ -156,6 +186,9 @@ func (n *bindInode) Unlink(name string) error {
 	if err := n.writable(); err != nil {
 		return err
 	}
+	if err := component(name); err != nil {
+		return err
+	}
 	return retry(func() error { return unix.Unlinkat(n.fd, name, 0) })
 }
 
@@ -163,6 +196,9 @@ func (n *bindInode) Unlink(name string) error {
 func (n *bindInode) Rmdir(name string) error {
 	defer runtime.KeepAlive(n)
 	if err := n.writable(); err != nil {
+		return err
+	}
+	if err := component(name); err != nil {
 		return err
 	}
 	return retry(func() error { return unix.Unlinkat(n.fd, name, unix.AT_REMOVEDIR) })
@@ -177,6 +213,9 @@ func (n *bindInode) Rename(oldName string, newDir vfs.Inode, newName string, fla
 	}
 	defer runtime.KeepAlive(d)
 	if err := n.writable(); err != nil {
+		return err
+	}
+	if err := component(oldName, newName); err != nil {
 		return err
 	}
 	var hf uint

@@ -270,11 +270,11 @@ func (r *Root) lookupDir(guestPath string) (fs.Stat, error) {
 // reopen turns the O_PATH descriptor of an inspected file into a readable
 // one for the very same inode, through its /proc/self/fd entry: opening
 // the path again could find a different file if the host tree changed.
-func reopen(pfd int, st fs.Stat) (*File, error) { return reopenAs(pfd, st, unix.O_RDONLY) }
+func reopen(pfd int, st fs.Stat) (fs.File, error) { return reopenAs(pfd, st, unix.O_RDONLY) }
 
 // reopenAs is reopen with the access mode (and O_APPEND) in flags; a
 // File opened for writing writes to the host. st is the file's stat.
-func reopenAs(pfd int, st fs.Stat, flags int) (*File, error) {
+func reopenAs(pfd int, st fs.Stat, flags int) (fs.File, error) {
 	typ := st.Mode & fs.ModeTypeMask
 	flags |= unix.O_CLOEXEC | unix.O_NOCTTY
 	switch typ {
@@ -284,7 +284,8 @@ func reopenAs(pfd int, st fs.Stat, flags int) (*File, error) {
 		flags |= unix.O_DIRECTORY
 	case fs.ModeFIFO:
 		// Opening a FIFO blocks until the other end appears (fifo(7));
-		// the kernel goroutine must not block in open.
+		// the kernel goroutine must not block in open, nor later in
+		// read or write (fifoFile).
 		flags |= unix.O_NONBLOCK
 	}
 	proc := "/proc/self/fd/" + strconv.Itoa(pfd)
@@ -300,15 +301,26 @@ func reopenAs(pfd int, st fs.Stat, flags int) (*File, error) {
 		}
 		break
 	}
-	if typ == fs.ModeFIFO {
-		// Reads should block like a guest expects; O_NONBLOCK was only
-		// for the open.
-		if err := unix.SetNonblock(fd, false); err != nil {
-			unix.Close(fd)
-			return nil, FromErrno(err)
-		}
-	}
-	return &File{fd: fd, writable: flags&(unix.O_WRONLY|unix.O_RDWR) != 0,
+	f := &File{fd: fd, writable: flags&(unix.O_WRONLY|unix.O_RDWR) != 0,
 		append: flags&unix.O_APPEND != 0, regular: typ == fs.ModeRegular,
-		key: fileKey{st.Dev, st.Ino}}, nil
+		key: fileKey{st.Dev, st.Ino}}
+	if typ == fs.ModeFIFO {
+		// The descriptor stays non-blocking: a read of an empty FIFO
+		// or a write to a full one says EAGAIN, and the syscall layer
+		// waits for the host descriptor where a signal or kill ends
+		// the wait (fs.HostStream). A blocking host read would hold
+		// the task until some other process wrote, deaf to SIGKILL.
+		return &fifoFile{f}, nil
+	}
+	return f, nil
 }
+
+// fifoFile is a host FIFO (fifo(7)). Its descriptor is its own open
+// file description, so O_NONBLOCK on it changes nothing another process
+// sees.
+type fifoFile struct{ *File }
+
+var _ fs.HostStream = (*fifoFile)(nil)
+
+// HostFD implements fs.HostStream.
+func (f *fifoFile) HostFD() int { return f.fd }

@@ -143,6 +143,9 @@ func (c *Context) stopEvent(t *stubThread, st *arch.State) (platform.Event, erro
 		// left it, so put it back. Rip is after the instruction, and
 		// rcx/r11 hold the return address and flags, as the hardware
 		// left them.
+		if compatEntry(&st.Regs) {
+			return compatFault(&st.Regs), nil // compat_entry.go
+		}
 		st.Regs.Rax = st.Regs.OrigRax
 		return platform.Event{Kind: platform.EventSyscall}, nil
 	}
