@@ -221,9 +221,29 @@ func TestTerminal(t *testing.T) {
 	if n, err := f.Write([]byte("hi\n")); n != 3 || err != nil {
 		t.Errorf("Write = %d, %v", n, err)
 	}
+	// The line discipline may hand the master "hi" and the "\r\n" of
+	// ONLCR in two pieces: read until all four bytes came, or nothing
+	// more comes within a second.
+	var out []byte
 	buf := make([]byte, 16)
-	n, err := unix.Read(master, buf)
-	if err != nil || string(buf[:n]) != "hi\r\n" {
-		t.Errorf("master read %q, %v; want \"hi\\r\\n\" (onlcr)", buf[:n], err)
+	for len(out) < 4 {
+		fds := []unix.PollFd{{Fd: int32(master), Events: unix.POLLIN}}
+		if n, err := unix.Poll(fds, 1000); n <= 0 {
+			if err != nil && err != unix.EINTR {
+				t.Fatalf("poll of the master: %v", err)
+			}
+			if err == nil {
+				break
+			}
+			continue
+		}
+		n, err := unix.Read(master, buf)
+		if err != nil {
+			t.Fatalf("master read: %v", err)
+		}
+		out = append(out, buf[:n]...)
+	}
+	if string(out) != "hi\r\n" {
+		t.Errorf("master read %q; want \"hi\\r\\n\" (onlcr)", out)
 	}
 }
