@@ -136,7 +136,11 @@ kill -0 $p && echo "alive after its sleep time"
 kill -CONT $p
 wait $p; echo "wait=$?"
 sleep 5 & q=$!
-kill -STOP $q; kill -KILL $q
+kill -STOP $q
+# Kill it only once it has stopped: sent at once, SIGKILL may overtake the
+# stop, and whether ash saw the stop decides whether it prints "Killed".
+until [ "$(cut -d' ' -f3 /proc/$q/stat)" = T ]; do sleep 0.01; done
+kill -KILL $q
 wait $q; echo "killed while stopped=$?"`,
 			WantStdout: "alive after its sleep time\nwait=0\nkilled while stopped=137\n",
 		},
