@@ -22,7 +22,6 @@ import (
 	"github.com/runos-project/runos/fs/tmpfs"
 	"github.com/runos-project/runos/fs/vfs"
 	"github.com/runos-project/runos/kernel/kerr"
-	"github.com/runos-project/runos/mm"
 )
 
 const opaqueXattr = "trusted.overlay.opaque"
@@ -248,18 +247,9 @@ type originFile struct {
 
 func (f *originFile) Stat() (fs.Stat, error) { return f.n.Getattr() }
 
-// PageCache implements mm.CachedFile with the upper (tmpfs) file's cache,
-// so mappings of a copied-up file share its pages like any tmpfs file's.
-func (f *originFile) PageCache() *mm.PageCache { return f.File.(mm.CachedFile).PageCache() }
-
-// Allocate forwards fallocate(2) to the upper file.
-func (f *originFile) Allocate(mode vfs.AllocMode, off, length int64) error {
-	a, ok := f.File.(vfs.Allocator)
-	if !ok {
-		return kerr.EOPNOTSUPP
-	}
-	return a.Allocate(mode, off, length)
-}
+// Unwrap implements fs.Wrapper: mmap(2) finds the upper (tmpfs) file's
+// page cache, and fallocate(2) its Allocate, through it.
+func (f *originFile) Unwrap() fs.File { return f.File }
 
 func (n *inode) statLocked() (fs.Stat, error) {
 	if n.upper != nil {

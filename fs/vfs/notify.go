@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 
 	"github.com/runos-project/runos/fs"
-	"github.com/runos-project/runos/mm"
 )
 
 // Change notification: the VFS tells a Notifier (fs/inotify) of every
@@ -237,9 +236,11 @@ func attrEvent(a *SetAttr) FileEvent {
 // notifyOpened reports an open and, for regular files and directories,
 // wraps f so that its reads, writes and close are reported too, even if
 // the watch comes later (tail -f on a file a writer opened before). The
-// wrapper keeps the interfaces such files implement (fs.DirReader,
-// Allocator, mm.CachedFile); other kinds stay unwrapped, which would hide
-// theirs (fs.Pollable, fs.Terminal). The caller holds v.mu.
+// wrapper is an fs.Wrapper, so the file's own interfaces (a page cache,
+// Sync) stay within reach of fs.As; it implements the ones it adds to
+// itself (fs.DirReader, Allocator). Other kinds stay unwrapped: their
+// readiness (fs.Pollable) is looked for on the open file directly. The
+// caller holds v.mu.
 func (v *VFS) notifyOpened(f fs.File, d *Dentry, typ uint32, flags fs.OpenFlags) fs.File {
 	dir := typ == fs.ModeDir
 	if v.watched() {
@@ -254,15 +255,8 @@ func (v *VFS) notifyOpened(f fs.File, d *Dentry, typ uint32, flags fs.OpenFlags)
 		}
 	case fs.ModeRegular:
 		opens.open(d.inode)
-		al, isAl := f.(Allocator)
-		cf, isCached := f.(mm.CachedFile)
-		switch {
-		case isAl && isCached:
-			return &watchedCachedAllocator{watchedAllocator{w, al}, cf}
-		case isAl:
+		if al, ok := fs.As[Allocator](f); ok {
 			return &watchedAllocator{w, al}
-		case isCached:
-			return &watchedCached{w, cf}
 		}
 		return &w
 	}
@@ -331,6 +325,9 @@ func (w *watchedFile) WriteAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// Unwrap implements fs.Wrapper.
+func (w *watchedFile) Unwrap() fs.File { return w.File }
+
 func (w *watchedFile) Close() error {
 	ev := EventCloseNoWrite
 	if w.write {
@@ -357,29 +354,8 @@ func (w *watchedDir) ReadDir(emit func(fs.Dirent) bool) error {
 	return err
 }
 
-// watchedCached keeps a file's page cache visible to mmap(2).
-type watchedCached struct {
-	watchedFile
-	cf mm.CachedFile
-}
-
-func (w *watchedCached) PageCache() *mm.PageCache {
-	w.uncount() // being mapped
-	return w.cf.PageCache()
-}
-
-// watchedCachedAllocator has both.
-type watchedCachedAllocator struct {
-	watchedAllocator
-	cf mm.CachedFile
-}
-
-func (w *watchedCachedAllocator) PageCache() *mm.PageCache {
-	w.uncount() // being mapped
-	return w.cf.PageCache()
-}
-
-// watchedAllocator keeps fallocate(2) working through the wrapper.
+// watchedAllocator reports a successful fallocate(2) as a change, as
+// Linux does (IN_MODIFY).
 type watchedAllocator struct {
 	watchedFile
 	al Allocator

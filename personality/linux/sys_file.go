@@ -685,6 +685,9 @@ type writeCounted struct {
 	release func()
 }
 
+// Unwrap implements fs.Wrapper.
+func (w *writeCounted) Unwrap() fs.File { return w.File }
+
 func (w *writeCounted) Close() error {
 	w.release()
 	return w.File.Close()

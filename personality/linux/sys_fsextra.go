@@ -205,11 +205,7 @@ func sysFallocate(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 	if off+length < 0 {
 		return 0, kerr.EFBIG
 	}
-	f := d.File
-	if w, ok := f.(*writeCounted); ok {
-		f = w.File
-	}
-	al, ok := f.(vfs.Allocator)
+	al, ok := fs.As[vfs.Allocator](d.File)
 	if !ok {
 		return 0, kerr.EOPNOTSUPP
 	}

@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"github.com/runos-project/runos/fs"
 	"github.com/runos-project/runos/fs/memfd"
 	"github.com/runos-project/runos/kernel/core"
 	"github.com/runos-project/runos/kernel/kerr"
@@ -76,13 +77,10 @@ func sysMmap(t *core.Task, a core.SyscallArgs) (uintptr, error) {
 		if d.CanRead() != nil || (o.Shared && o.Perms.Write && d.CanWrite() != nil) {
 			return 0, kerr.EACCES
 		}
-		file := d.File
-		if w, ok := file.(*writeCounted); ok {
-			// The mapping must see the file itself, which may share
-			// its pages with every mapping (mm.CachedFile).
-			file = w.File
-		}
-		f, ok := file.(mm.Mappable)
+		// The mapping must see the file itself, which may share its
+		// pages with every mapping (mm.CachedFile), not a wrapper that
+		// reports reads to inotify or counts writers.
+		f, ok := fs.Underlying(d.File).(mm.Mappable)
 		if !ok {
 			return 0, kerr.ENODEV
 		}

@@ -44,10 +44,7 @@ type syncer interface{ Sync() error }
 // syncFile is fsync(2) and fdatasync(2) on f; the files of the memory
 // file systems have nothing to flush.
 func syncFile(f fs.File) error {
-	if w, ok := f.(*writeCounted); ok {
-		f = w.File
-	}
-	if s, ok := f.(syncer); ok {
+	if s, ok := fs.As[syncer](f); ok {
 		return s.Sync()
 	}
 	return nil
